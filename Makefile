@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each builds .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck soak bench clean
+
+$(BIN)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: requirements.txt requirements-dev.txt $(BIN)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+demo: $(BIN)/.runtime
+	$(BIN)/python -m sheetsync demo --out demo-output
+
+test: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy sheetsync sheet_template main.py
+	$(BIN)/python -m pytest
+
+soak: $(BIN)/.dev
+	SHEETSYNC_SOAK=1 $(BIN)/python -m pytest tests -k "soak or fault or crash" -q
+
+clean:
+	rm -rf $(VENV) demo-output

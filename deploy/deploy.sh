@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Deploy sheetsync to Google Cloud: service accounts, IAM, the three gen2 Cloud Functions, the
+# Cloud Scheduler job(s) and the Workspace add-on. Safe to re-run: existing resources are
+# updated, not duplicated. Read deploy/README.md first; it explains every step and variable.
+#
+#   PROJECT=my-project SPREADSHEET_ID=1AbC... deploy/deploy.sh
+#   DRY_RUN=1 PROJECT=... SPREADSHEET_ID=... deploy/deploy.sh    # print the commands only
+set -euo pipefail
+
+die() { echo "deploy.sh: $*" >&2; exit 1; }
+
+# --- settings (environment variables, with defaults) ----------------------------------------------
+PROJECT="${PROJECT:-}"                       # required: the Google Cloud project id
+REGION="${REGION:-us-central1}"              # functions, scheduler jobs and topic live here
+SPREADSHEET_ID="${SPREADSHEET_ID:-}"         # required: the Sheet the scheduled sync reads
+CALENDAR_ID="${CALENDAR_ID:-}"               # optional: overrides the Settings tab's calendar id
+SCHEDULE="${SCHEDULE:-0 7 * * *}"            # cron: every day at 07:00 ...
+TIME_ZONE="${TIME_ZONE:-Etc/UTC}"            # ... in this time zone (use yours, e.g. Australia/Sydney)
+SCHEDULER_MODE="${SCHEDULER_MODE:-http}"     # http | pubsub | both | none
+SYNC_HTTP_AUTH="${SYNC_HTTP_AUTH:-iam}"      # iam (IAM checks the OIDC token) | in-function
+GMAIL_AUTH="${GMAIL_AUTH:-token}"            # token (refresh token in Secret Manager) | delegation | none
+GMAIL_SECRET="${GMAIL_SECRET:-sheetsync-gmail-token}"   # Secret Manager secret holding the token
+GMAIL_TOKEN_JSON="${GMAIL_TOKEN_JSON:-}"     # optional local authorized-user JSON to upload as a new version
+DELEGATE_SUBJECT="${DELEGATE_SUBJECT:-}"     # required when GMAIL_AUTH=delegation: the user to act as
+DEPLOY_ADDON="${DEPLOY_ADDON:-1}"            # 1: deploy and install the Workspace add-on
+ADDON_DEPLOYMENT="${ADDON_DEPLOYMENT:-sheetsync}"      # add-on deployment id
+ADDON_LOGO_URL="${ADDON_LOGO_URL:-https://www.gstatic.com/images/icons/material/system/1x/sync_black_48dp.png}"
+ADDON_TIME_BUDGET_S="${ADDON_TIME_BUDGET_S:-25}"
+LOG_LEVEL="${LOG_LEVEL:-INFO}"
+DRY_RUN="${DRY_RUN:-0}"                      # 1: print every gcloud command instead of running it
+
+# Resource names. Function names use hyphens: gen2 functions are Cloud Run services.
+SYNC_HTTP_FN="${SYNC_HTTP_FN:-sync-http}"
+SYNC_PUBSUB_FN="${SYNC_PUBSUB_FN:-sync-pubsub}"
+ADDON_FN="${ADDON_FN:-addon}"
+TOPIC="${TOPIC:-sheetsync-sync}"
+JOB_HTTP="${JOB_HTTP:-sheetsync-daily-http}"
+JOB_PUBSUB="${JOB_PUBSUB:-sheetsync-daily-pubsub}"
+RUNTIME_SA_NAME="${RUNTIME_SA_NAME:-sheetsync-runtime}"   # identity of the two sync functions
+INVOKER_SA_NAME="${INVOKER_SA_NAME:-sheetsync-invoker}"   # Scheduler OIDC + Eventarc trigger identity
+ADDON_SA_NAME="${ADDON_SA_NAME:-sheetsync-addon}"         # identity of the add-on function (no roles)
+
+# --- validation ---------------------------------------------------------------------------------
+[[ -n "$PROJECT" ]] || die "set PROJECT to your Google Cloud project id"
+[[ -n "$SPREADSHEET_ID" ]] || die "set SPREADSHEET_ID to the id in the Sheet's URL (/d/<id>/edit)"
+[[ "$SPREADSHEET_ID" =~ ^[A-Za-z0-9_-]+$ ]] || die "SPREADSHEET_ID must be the bare id, not a URL"
+case "$SCHEDULER_MODE" in http | pubsub | both | none) ;; *) die "SCHEDULER_MODE: http|pubsub|both|none" ;; esac
+case "$SYNC_HTTP_AUTH" in iam | in-function) ;; *) die "SYNC_HTTP_AUTH: iam|in-function" ;; esac
+case "$GMAIL_AUTH" in token | delegation | none) ;; *) die "GMAIL_AUTH: token|delegation|none" ;; esac
+if [[ "$GMAIL_AUTH" == delegation && -z "$DELEGATE_SUBJECT" ]]; then
+  die "GMAIL_AUTH=delegation needs DELEGATE_SUBJECT (the Workspace user whose drafts are created)"
+fi
+for value in "$CALENDAR_ID" "$DELEGATE_SUBJECT" "$LOG_LEVEL"; do
+  # --set-env-vars separates pairs with commas.
+  [[ "$value" != *,* ]] || die "environment values must not contain commas: $value"
+done
+if [[ "$DRY_RUN" != 1 ]]; then
+  command -v gcloud >/dev/null || die "gcloud is not installed (https://cloud.google.com/sdk)"
+fi
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[[ -f "$ROOT/main.py" ]] || die "main.py not found in $ROOT"
+
+RUNTIME_SA="${RUNTIME_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+INVOKER_SA="${INVOKER_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+ADDON_RUNTIME_SA="${ADDON_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+# The cloudfunctions.net URL of a gen2 function is known before it exists, which lets the add-on
+# be deployed with its own URL as expected token audience in one pass.
+FUNCTIONS_BASE="https://${REGION}-${PROJECT}.cloudfunctions.net"
+SYNC_HTTP_URL="${FUNCTIONS_BASE}/${SYNC_HTTP_FN}"
+ADDON_URL="${ADDON_URL:-${FUNCTIONS_BASE}/${ADDON_FN}}"
+GMAIL_TOKEN_PATH="/etc/secrets/sheetsync/gmail-token.json"
+SYNC_BODY="{\"spreadsheet_id\": \"${SPREADSHEET_ID}\"}"
+
+run() {
+  printf '+'
+  printf ' %q' "$@"
+  printf '\n'
+  if [[ "$DRY_RUN" != 1 ]]; then "$@"; fi
+}
+
+# True when a resource exists; in a dry run nothing is looked up and everything is "new".
+exists() {
+  [[ "$DRY_RUN" != 1 ]] && "$@" >/dev/null 2>&1
+}
+
+join_by_comma() { local IFS=,; echo "$*"; }
+
+# Escape a value for the right-hand side of a sed s||| command (& and | are special there).
+sed_escape() { printf '%s' "$1" | sed -e 's/[&|\\]/\\&/g'; }
+
+# Upload only what the functions run. `--source .` would also ship .venv, tests and any token
+# file lying in the checkout (the repo has no .gcloudignore).
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/source"
+tar -C "$ROOT" --exclude='__pycache__' --exclude='*.pyc' -cf - \
+  main.py requirements.txt sheetsync sheet_template | tar -C "$STAGE/source" -xf -
+
+gc=(gcloud --project="$PROJECT" --quiet)
+
+# --- 1. APIs ------------------------------------------------------------------------------------
+apis=(cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com
+  artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com
+  cloudscheduler.googleapis.com secretmanager.googleapis.com sheets.googleapis.com
+  calendar-json.googleapis.com gmail.googleapis.com)
+[[ "$DEPLOY_ADDON" == 1 ]] && apis+=(gsuiteaddons.googleapis.com)
+[[ "$GMAIL_AUTH" == delegation ]] && apis+=(iamcredentials.googleapis.com)
+run "${gc[@]}" services enable "${apis[@]}"
+
+# --- 2. Service accounts ------------------------------------------------------------------------
+create_sa() { # name, display name
+  if ! exists "${gc[@]}" iam service-accounts describe "$1@${PROJECT}.iam.gserviceaccount.com"; then
+    run "${gc[@]}" iam service-accounts create "$1" --display-name="$2"
+  fi
+}
+create_sa "$RUNTIME_SA_NAME" "sheetsync sync functions (Sheets, Calendar, Gmail secret)"
+create_sa "$INVOKER_SA_NAME" "sheetsync scheduler/trigger invoker"
+[[ "$DEPLOY_ADDON" == 1 ]] && create_sa "$ADDON_SA_NAME" "sheetsync add-on endpoint (no roles)"
+
+# --- 3. Gmail credentials -----------------------------------------------------------------------
+sync_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_SPREADSHEET_ID=${SPREADSHEET_ID}"
+  "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}")
+[[ -n "$CALENDAR_ID" ]] && sync_env+=("SHEETSYNC_CALENDAR_ID=${CALENDAR_ID}")
+secret_flags=()
+case "$GMAIL_AUTH" in
+  token)
+    if ! exists "${gc[@]}" secrets describe "$GMAIL_SECRET"; then
+      [[ -n "$GMAIL_TOKEN_JSON" || "$DRY_RUN" == 1 ]] \
+        || die "secret $GMAIL_SECRET does not exist: set GMAIL_TOKEN_JSON to the authorized-user JSON"
+      run "${gc[@]}" secrets create "$GMAIL_SECRET" --replication-policy=automatic
+    fi
+    if [[ -n "$GMAIL_TOKEN_JSON" ]]; then
+      [[ -f "$GMAIL_TOKEN_JSON" || "$DRY_RUN" == 1 ]] || die "GMAIL_TOKEN_JSON: no such file"
+      run "${gc[@]}" secrets versions add "$GMAIL_SECRET" --data-file="$GMAIL_TOKEN_JSON"
+    fi
+    # Only the sync functions' identity may read the refresh token, on this one secret.
+    run "${gc[@]}" secrets add-iam-policy-binding "$GMAIL_SECRET" \
+      --member="serviceAccount:${RUNTIME_SA}" --role=roles/secretmanager.secretAccessor
+    secret_flags=(--set-secrets="${GMAIL_TOKEN_PATH}=${GMAIL_SECRET}:latest")
+    sync_env+=("SHEETSYNC_GMAIL_TOKEN_FILE=${GMAIL_TOKEN_PATH}")
+    ;;
+  delegation)
+    # Functions run with metadata-server credentials, which cannot sign the delegation JWT
+    # themselves; they ask IAM to sign it (signJwt), which needs Token Creator on the account
+    # itself. Granted on this one service account, not project-wide.
+    run "${gc[@]}" iam service-accounts add-iam-policy-binding "$RUNTIME_SA" \
+      --member="serviceAccount:${RUNTIME_SA}" --role=roles/iam.serviceAccountTokenCreator
+    sync_env+=("SHEETSYNC_DELEGATE_SUBJECT=${DELEGATE_SUBJECT}")
+    ;;
+  none) ;;
+esac
+
+# --- 4. Functions -------------------------------------------------------------------------------
+common_flags=(--gen2 --region="$REGION" --runtime=python311 --source="$STAGE/source"
+  --memory=512Mi)
+
+if [[ "$SYNC_HTTP_AUTH" == iam ]]; then
+  # Cloud Run verifies Scheduler's OIDC token and requires roles/run.invoker; the function
+  # sees the token with its signature stripped, so the in-function check stays off.
+  sync_http_access=(--no-allow-unauthenticated)
+  sync_http_env=("${sync_env[@]}")
+else
+  # Public URL: the function verifies the bearer token itself (sheetsync.idtokens).
+  sync_http_access=(--allow-unauthenticated)
+  sync_http_env=("${sync_env[@]}" "SHEETSYNC_SCHEDULER_AUDIENCE=${SYNC_HTTP_URL}"
+    "SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT=${INVOKER_SA}")
+fi
+
+if [[ "$SCHEDULER_MODE" != pubsub ]]; then
+  # Deployed unless only the Pub/Sub path is wanted (SCHEDULER_MODE=none keeps it for manual runs).
+  # max-instances 1: one sync at a time per Sheet; a second trigger waits instead of racing.
+  run "${gc[@]}" functions deploy "$SYNC_HTTP_FN" "${common_flags[@]}" \
+    --entry-point=sync_http \
+    --trigger-http \
+    "${sync_http_access[@]}" \
+    --service-account="$RUNTIME_SA" \
+    --timeout=540s --max-instances=1 \
+    --set-env-vars="$(join_by_comma "${sync_http_env[@]}")" \
+    ${secret_flags[@]+"${secret_flags[@]}"}
+  run "${gc[@]}" functions add-invoker-policy-binding "$SYNC_HTTP_FN" --region="$REGION" \
+    --member="serviceAccount:${INVOKER_SA}"
+fi
+
+if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
+  if ! exists "${gc[@]}" pubsub topics describe "$TOPIC"; then
+    run "${gc[@]}" pubsub topics create "$TOPIC"
+  fi
+  # No --retry: a failed sync is retried by the next scheduled run; retrying a permanent error
+  # (a bad Sheet) for days would only fill the logs.
+  run "${gc[@]}" functions deploy "$SYNC_PUBSUB_FN" "${common_flags[@]}" \
+    --entry-point=sync_pubsub \
+    --trigger-topic="$TOPIC" \
+    --trigger-service-account="$INVOKER_SA" \
+    --service-account="$RUNTIME_SA" \
+    --timeout=540s --max-instances=1 \
+    --set-env-vars="$(join_by_comma "${sync_env[@]}")" \
+    ${secret_flags[@]+"${secret_flags[@]}"}
+  # Eventarc pushes each message to the function as the trigger service account.
+  run "${gc[@]}" functions add-invoker-policy-binding "$SYNC_PUBSUB_FN" --region="$REGION" \
+    --member="serviceAccount:${INVOKER_SA}"
+fi
+
+if [[ "$DEPLOY_ADDON" == 1 ]]; then
+  # The add-on's Google-side service account: systemIdToken is minted for it.
+  if [[ "$DRY_RUN" == 1 ]]; then
+    echo "+ ${gc[*]} workspace-add-ons get-authorization --format=value(serviceAccountEmail)"
+    ADDON_CALLER_SA="service-PROJECT_NUMBER@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
+  else
+    ADDON_CALLER_SA="$("${gc[@]}" workspace-add-ons get-authorization \
+      --format='value(serviceAccountEmail)')"
+  fi
+  [[ -n "$ADDON_CALLER_SA" ]] || die "could not read the add-on service account"
+  addon_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}"
+    "SHEETSYNC_ADDON_AUDIENCE=${ADDON_URL}"
+    "SHEETSYNC_ADDON_SERVICE_ACCOUNT=${ADDON_CALLER_SA}"
+    "SHEETSYNC_ADDON_TIME_BUDGET_S=${ADDON_TIME_BUDGET_S}")
+  [[ -n "$CALENDAR_ID" ]] && addon_env+=("SHEETSYNC_CALENDAR_ID=${CALENDAR_ID}")
+  # Public URL on purpose: the function itself verifies authorizationEventObject.systemIdToken
+  # (signature, audience = this URL, email = the add-on service account) on every request and
+  # answers 401/403 otherwise. It acts with the user's userOAuthToken, so its own identity
+  # has no roles and no secrets. See deploy/README.md, "Why the add-on endpoint is public".
+  run "${gc[@]}" functions deploy "$ADDON_FN" "${common_flags[@]}" \
+    --entry-point=addon \
+    --trigger-http \
+    --allow-unauthenticated \
+    --service-account="$ADDON_RUNTIME_SA" \
+    --timeout=60s --max-instances=5 \
+    --set-env-vars="$(join_by_comma "${addon_env[@]}")"
+fi
+
+# --- 5. Cloud Scheduler -------------------------------------------------------------------------
+if [[ "$SCHEDULER_MODE" == http || "$SCHEDULER_MODE" == both ]]; then
+  # Scheduler mints an OIDC token for INVOKER_SA with the function URL as audience. Retries
+  # are safe: the sync is idempotent.
+  http_job_flags=(--location="$REGION" --schedule="$SCHEDULE" --time-zone="$TIME_ZONE"
+    --uri="$SYNC_HTTP_URL" --http-method=POST --message-body="$SYNC_BODY"
+    --oidc-service-account-email="$INVOKER_SA" --oidc-token-audience="$SYNC_HTTP_URL"
+    --attempt-deadline=540s --max-retry-attempts=2 --min-backoff=60s)
+  if exists "${gc[@]}" scheduler jobs describe "$JOB_HTTP" --location="$REGION"; then
+    run "${gc[@]}" scheduler jobs update http "$JOB_HTTP" "${http_job_flags[@]}" \
+      --update-headers=Content-Type=application/json
+  else
+    run "${gc[@]}" scheduler jobs create http "$JOB_HTTP" "${http_job_flags[@]}" \
+      --headers=Content-Type=application/json
+  fi
+fi
+
+if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
+  pubsub_job_flags=(--location="$REGION" --schedule="$SCHEDULE" --time-zone="$TIME_ZONE"
+    --topic="$TOPIC" --message-body="$SYNC_BODY")
+  if exists "${gc[@]}" scheduler jobs describe "$JOB_PUBSUB" --location="$REGION"; then
+    run "${gc[@]}" scheduler jobs update pubsub "$JOB_PUBSUB" "${pubsub_job_flags[@]}"
+  else
+    run "${gc[@]}" scheduler jobs create pubsub "$JOB_PUBSUB" "${pubsub_job_flags[@]}"
+  fi
+fi
+
+# --- 6. Workspace add-on ------------------------------------------------------------------------
+if [[ "$DEPLOY_ADDON" == 1 ]]; then
+  rendered="$STAGE/addon-deployment.json"
+  # Every ${ADDON_URL} becomes the endpoint URL, which is also the systemIdToken audience the
+  # function expects (SHEETSYNC_ADDON_AUDIENCE): they must stay byte-for-byte equal.
+  sed -e "s|\${ADDON_URL}|$(sed_escape "$ADDON_URL")|g" \
+    -e "s|\${ADDON_LOGO_URL}|$(sed_escape "$ADDON_LOGO_URL")|g" \
+    "$ROOT/deploy/addon-deployment.json" >"$rendered"
+  if grep -q '\${' "$rendered"; then die "unsubstituted placeholder in addon-deployment.json"; fi
+  if exists "${gc[@]}" workspace-add-ons deployments describe "$ADDON_DEPLOYMENT"; then
+    run "${gc[@]}" workspace-add-ons deployments replace "$ADDON_DEPLOYMENT" \
+      --deployment-file="$rendered"
+  else
+    run "${gc[@]}" workspace-add-ons deployments create "$ADDON_DEPLOYMENT" \
+      --deployment-file="$rendered"
+  fi
+  # Installs the deployment for the account running this script (developer mode / testing).
+  run "${gc[@]}" workspace-add-ons deployments install "$ADDON_DEPLOYMENT"
+fi
+
+cat <<EOF
+
+Done. Remaining manual steps (deploy/README.md):
+  * share the Sheet and the calendar with ${RUNTIME_SA} (Editor / "Make changes to events");
+  * GMAIL_AUTH=delegation only: authorize the client id of ${RUNTIME_SA} for
+    https://www.googleapis.com/auth/gmail.compose in the Admin console (domain-wide delegation).
+EOF

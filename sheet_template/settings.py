@@ -1,0 +1,73 @@
+"""The Settings tab's rows, with the article's defaults."""
+
+from __future__ import annotations
+
+from .model import Kind, Setting
+
+DATE_ORDERS = ("DMY", "MDY")
+
+SETTINGS = (
+    Setting("your_name", "Your name", "", note="Signs your letters."),
+    Setting("practice_name", "Practice name", ""),
+    Setting("your_email", "Your email", "", Kind.EMAIL, note="The From address of drafts."),
+    Setting("specialty", "Your specialty", "", note="What you specialise in."),
+    Setting("who_you_help", "Who you help", "", note="Your ideal clients, in a phrase."),
+    Setting("website", "Website URL", "", Kind.URL),
+    Setting("local_area", "Local area", "", note="Search locally first."),
+    Setting("time_zone", "Time zone", "UTC", note="An IANA name, e.g. Australia/Sydney."),
+    Setting(
+        "date_order",
+        "Date order",
+        "DMY",
+        Kind.CHOICE,
+        choices=DATE_ORDERS,
+        note="How to read dates typed as text like 03/04/2026: DMY or MDY.",
+    ),
+    Setting("calendar_id", "Calendar ID", "primary", note="Google Calendar to put follow-ups in."),
+    Setting(
+        "default_cadence_days",
+        "Default cadence (days)",
+        "60",
+        Kind.INT,
+        note="Nurture each fitting contact every 2 months.",
+    ),
+    Setting(
+        "intro_followup_days",
+        "Intro follow-up delay (days)",
+        "14",
+        Kind.INT,
+        note="Follow up an intro that got no answer after this many days.",
+    ),
+    Setting(
+        "drop_in_lead_days",
+        "Drop-in lead time (days)",
+        "7",
+        Kind.INT,
+        note="A new drop-in visit is planned this many days ahead.",
+    ),
+    Setting(
+        "flyer_file",
+        "Flyer file",
+        "",
+        note="A PDF attached to GP cover notes; a path beside the workbook.",
+    ),
+    Setting(
+        "goal_other_specialty",
+        "Goal: therapists in other specialties",
+        "10",
+        note="Long-term trusted relationships with local therapists.",
+    ),
+    Setting("goal_same_specialty", "Goal: busy same-specialty therapists", "1-2"),
+    Setting(
+        "goal_health",
+        "Goal: health professionals",
+        "5",
+        note="Health professionals who see your ideal client.",
+    ),
+    Setting("goal_peer_groups", "Goal: peer support groups joined", "1"),
+    Setting("recipe_solo_therapists", "Case study: solo therapists", "2"),
+    Setting("recipe_paediatricians", "Case study: paediatricians", "1-2"),
+    Setting("recipe_gps", "Case study: GPs from different practices", "2"),
+    Setting("recipe_nutritionists", "Case study: nutritionists", "1"),
+    Setting("referral_window_months", "Referral window (months)", "12", Kind.INT),
+)

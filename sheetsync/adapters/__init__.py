@@ -1,0 +1,1 @@
+"""Adapters: the Google and local implementations of the ports in ``sheetsync.ports``."""

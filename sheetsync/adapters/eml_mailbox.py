@@ -1,0 +1,81 @@
+"""The local Mailbox: each draft is an ``.eml`` file (RFC 5322) in a ``drafts`` folder.
+
+A draft is found by its Message-ID header before one is written, so a second sync, or a sync
+after a crash, never writes the same draft twice. Any mail client opens the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from ..mime import build_message
+from ..plan import DraftOutcome, DraftSpec
+from ..ports import Mailbox
+from .files import write_atomically
+
+
+def read_attachment(folder: Path, name: str) -> tuple[str, bytes]:
+    """The flyer named in Settings, looked up beside the workbook; ``OSError`` if missing."""
+    path = (folder / name).resolve()
+    return path.name, path.read_bytes()
+
+
+class EmlMailbox(Mailbox):
+    """Drafts as ``.eml`` files."""
+
+    def __init__(
+        self,
+        folder: Path,
+        attachments_dir: Path,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.folder = folder
+        self.attachments_dir = attachments_dir
+        self.clock = clock
+
+    def _existing(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if not self.folder.exists():
+            return found
+        parser = BytesHeaderParser()
+        for path in sorted(self.folder.glob("*.eml")):
+            with path.open("rb") as handle:
+                message_id = parser.parse(handle).get("Message-ID", "")
+            if message_id:
+                found[str(message_id).strip()] = path.stem
+        return found
+
+    def ensure(self, drafts: Sequence[DraftSpec]) -> list[DraftOutcome]:
+        if not drafts:
+            return []
+        existing = self._existing()
+        outcomes: list[DraftOutcome] = []
+        for draft in drafts:
+            if draft.message_id in existing:
+                outcomes.append(
+                    DraftOutcome(draft.message_id, "exists", existing[draft.message_id])
+                )
+                continue
+            attachment = None
+            if draft.attachment is not None:
+                try:
+                    attachment = read_attachment(self.attachments_dir, draft.attachment.name)
+                except OSError:
+                    outcomes.append(
+                        DraftOutcome(
+                            draft.message_id,
+                            "failed",
+                            error="the file in Settings > Flyer file is not beside the workbook",
+                        )
+                    )
+                    continue
+            message = build_message(draft, attachment, self.clock())
+            token = draft.message_id.strip("<>").split("@")[0].replace(".", "-")
+            stem = token[: len(draft.kind) + 13]
+            write_atomically(self.folder / f"{stem}.eml", bytes(message))
+            existing[draft.message_id] = stem
+            outcomes.append(DraftOutcome(draft.message_id, "created", stem))
+        return outcomes

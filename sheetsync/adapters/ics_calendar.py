@@ -1,0 +1,115 @@
+"""The local Calendar: one RFC 5545 ``.ics`` file, written with the icalendar library.
+
+Each event's UID is its deterministic event id, so an event whose date changes is moved in
+place (its SEQUENCE goes up), never duplicated, and any calendar app that imports the file
+again updates the event it already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from icalendar import Calendar as ICalendar
+from icalendar import Event
+
+from ..plan import EventOutcome, EventSpec
+from ..ports import Calendar
+from .files import write_atomically
+
+PRODID = "-//sheetsync//referral network//EN"
+UID_DOMAIN = "@sheetsync"
+
+
+def uid_of(event_id: str) -> str:
+    return event_id + UID_DOMAIN
+
+
+def _new_calendar() -> Any:
+    cal = ICalendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "Referral network follow-ups")
+    return cal
+
+
+def _differs(event: Any, spec: EventSpec) -> tuple[bool, bool]:
+    """(date differs, text differs)."""
+    start = event.get("dtstart")
+    moved = start is None or start.dt != spec.day
+    retitled = (
+        str(event.get("summary", "")) != spec.title
+        or str(event.get("description", "")) != spec.description
+        or str(event.get("status", "CONFIRMED")) == "CANCELLED"
+    )
+    return moved, retitled
+
+
+class IcsCalendar(Calendar):
+    """Events in one ``.ics`` file."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.path = path
+        self.clock = clock
+
+    def _load(self) -> Any:
+        if not self.path.exists():
+            return _new_calendar()
+        return ICalendar.from_ical(self.path.read_bytes())
+
+    def _fill(self, event: Any, spec: EventSpec, now: datetime) -> None:
+        for key in ("dtstart", "dtend", "summary", "description", "status", "last-modified"):
+            event.pop(key, None)
+        event.add("dtstart", spec.day)
+        event.add("dtend", spec.day + timedelta(days=1))
+        event.add("summary", spec.title)
+        event.add("description", spec.description)
+        event.add("status", "CONFIRMED")
+        event.add("last-modified", now)
+
+    def apply(self, events: Sequence[EventSpec]) -> list[EventOutcome]:
+        if not events:
+            return []
+        cal = self._load()
+        by_uid = {str(c.get("uid")): c for c in cal.walk("VEVENT")}
+        now = self.clock().astimezone(UTC).replace(microsecond=0)
+        outcomes: list[EventOutcome] = []
+        changed = False
+        for spec in events:
+            event = by_uid.get(uid_of(spec.event_id))
+            if spec.cancelled:
+                if event is None or str(event.get("status", "")) == "CANCELLED":
+                    outcomes.append(EventOutcome(spec.event_id, "absent"))
+                    continue
+                event["status"] = "CANCELLED"
+                event["sequence"] = int(event.get("sequence", 0)) + 1
+                outcomes.append(EventOutcome(spec.event_id, "cancelled"))
+                changed = True
+                continue
+            if event is None:
+                event = Event()
+                event.add("uid", uid_of(spec.event_id))
+                event.add("dtstamp", now)
+                event.add("sequence", 0)
+                event.add("transp", "TRANSPARENT")
+                event.add("x-sheetsync-purpose", spec.purpose)
+                self._fill(event, spec, now)
+                cal.add_component(event)
+                by_uid[uid_of(spec.event_id)] = event
+                outcomes.append(EventOutcome(spec.event_id, "created"))
+                changed = True
+                continue
+            moved, retitled = _differs(event, spec)
+            if not (moved or retitled):
+                outcomes.append(EventOutcome(spec.event_id, "unchanged"))
+                continue
+            self._fill(event, spec, now)
+            event["sequence"] = int(event.get("sequence", 0)) + 1
+            outcomes.append(EventOutcome(spec.event_id, "moved" if moved else "updated"))
+            changed = True
+        if changed:
+            write_atomically(self.path, cal.to_ical())
+        return outcomes

@@ -1,0 +1,61 @@
+"""The exception tree of sheetsync: one base class, converted from library errors at the edges.
+
+    SheetsyncError                 anything sheetsync raises on purpose
+    ├── TemplateError              the Sheet does not match the template (missing tab or header)
+    ├── ConfigError                bad or missing configuration (environment, CLI, Settings tab)
+    ├── BackendError               a backend (Google or local files) failed for good
+    │   └── ConcurrentEditError    the workbook changed under us between read and write
+    ├── AuthError                  a caller could not be authenticated (HTTP 401) or is not
+    │                              allowed (HTTP 403)
+    └── BadRequestError            a request to an entry point is malformed (HTTP 400)
+
+Entry points map these to exit codes and HTTP answers in one place each; nothing else catches
+them broadly. Messages never carry names, emails or tokens: they name tabs, rows and columns.
+"""
+
+from __future__ import annotations
+
+
+class SheetsyncError(Exception):
+    """Base of every error sheetsync raises on purpose."""
+
+    #: HTTP status an entry point answers with.
+    http_status: int = 500
+
+
+class TemplateError(SheetsyncError):
+    """The Sheet or workbook does not match the template (a tab or header is missing)."""
+
+    http_status = 422
+
+
+class ConfigError(SheetsyncError):
+    """Configuration is missing or invalid."""
+
+    http_status = 500
+
+
+class BackendError(SheetsyncError):
+    """A backend failed for good, after any retries."""
+
+    http_status = 502
+
+
+class ConcurrentEditError(BackendError):
+    """The data changed between our read and our write; nothing was written."""
+
+    http_status = 409
+
+
+class AuthError(SheetsyncError):
+    """Authentication (401) or authorization (403) failed."""
+
+    def __init__(self, message: str, http_status: int = 401) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class BadRequestError(SheetsyncError):
+    """A request to an entry point is malformed."""
+
+    http_status = 400

@@ -1,0 +1,56 @@
+"""Deterministic identifiers: row ids, calendar event ids and draft Message-IDs.
+
+Event ids and Message-IDs are derived from the Sheet, the row and the purpose, so a sync that
+is run again, or re-run after a crash, names the same event and the same draft and cannot
+create either twice.
+
+>>> event_id("sheet1", "C0001", "nurture") == event_id("sheet1", "C0001", "nurture")
+True
+>>> is_event_id(event_id("sheet1", "C0001", "nurture"))
+True
+>>> next_row_ids(["C0001", "C0007", "x"], "C", 2)
+['C0008', 'C0009']
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+
+_EVENT_ID = re.compile(r"^[a-v0-9]{32}$")
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+
+
+def event_id(namespace: str, key: str, purpose: str) -> str:
+    """A Calendar event id: 32 base32hex characters (Calendar allows a-v and 0-9, 5 to 1024)."""
+    encoded = base64.b32hexencode(_digest("event", namespace, key, purpose)[:20])
+    return encoded.decode("ascii").lower()
+
+
+def is_event_id(text: str) -> bool:
+    """True for an id this module made (so the sync never touches events it did not create)."""
+    return bool(_EVENT_ID.match(text))
+
+
+def message_id(namespace: str, key: str, kind: str) -> str:
+    """An RFC 5322 Message-ID, carrying no names or emails."""
+    token = base64.b32encode(_digest("draft", namespace, key, kind)[:15]).decode("ascii").lower()
+    return f"<{kind}.{token}@sheetsync.invalid>"
+
+
+def next_row_ids(existing: Iterable[str], prefix: str, count: int) -> list[str]:
+    """``count`` new row ids after the highest existing ``{prefix}NNNN``."""
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+    numbers = [int(m[1]) for text in existing if (m := pattern.match(text))]
+    start = max(numbers, default=0) + 1
+    return [f"{prefix}{n:04d}" for n in range(start, start + count)]
+
+
+def practice_key(practice: str) -> str:
+    """A practice name compared loosely, so 'Hill St Clinic' and 'hill st clinic ' match."""
+    return " ".join(practice.split()).casefold()

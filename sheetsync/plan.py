@@ -1,0 +1,114 @@
+"""The sync's plan as plain data: events, drafts, and what each row's sync-owned cells become.
+
+The planner produces a ``Plan``; the backends carry out its events and drafts and report
+``EventOutcome`` and ``DraftOutcome``; ``writeback`` turns plan and outcomes into cell writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from .cells import Cell
+from .table import RowRef
+from .validation import Problem
+
+Purpose = Literal["nurture", "intro-followup", "drop-in", "meeting"]
+LetterKind = Literal["intro", "gp_cover"]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A calendar event to create, move, or cancel. Events are all-day, on ``day``."""
+
+    event_id: str
+    purpose: Purpose
+    calendar_id: str
+    day: date
+    title: str
+    description: str
+    refs: tuple[RowRef, ...]
+    cancelled: bool = False
+    #: True when the Sheet already records this event on this day: nothing to do.
+    known: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach to a draft, named as in Settings, resolved by the mailbox adapter."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DraftSpec:
+    """An email draft to create unless one with ``message_id`` already exists."""
+
+    message_id: str
+    kind: LetterKind
+    refs: tuple[RowRef, ...]
+    to: tuple[tuple[str, str], ...]
+    sender: tuple[str, str] | None
+    subject: str
+    body: str
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """What one row's sync-owned cells should hold after the sync, by column key."""
+
+    ref: RowRef
+    current: Mapping[str, Cell]
+    target: Mapping[str, Cell]
+    status: str
+    event_id: str | None = None
+    draft_message_id: str | None = None
+
+
+EventAction = Literal["created", "moved", "updated", "unchanged", "cancelled", "absent", "failed"]
+DraftState = Literal["created", "exists", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    event_id: str
+    action: EventAction
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    message_id: str
+    state: DraftState
+    draft_id: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Overdue:
+    row_id: str
+    name: str
+    category: str
+    due: date
+    what: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a sync will do, computed without I/O."""
+
+    now: datetime
+    today: date
+    events: tuple[EventSpec, ...]
+    drafts: tuple[DraftSpec, ...]
+    rows: tuple[RowPlan, ...]
+    problems: tuple[Problem, ...]
+    overdue: tuple[Overdue, ...] = field(default=())
+
+    @property
+    def pending_events(self) -> tuple[EventSpec, ...]:
+        """Events that need a calendar call."""
+        return tuple(e for e in self.events if not e.known)

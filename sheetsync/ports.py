@@ -1,0 +1,68 @@
+"""The ports: what the sync needs from a spreadsheet, a calendar and a mailbox.
+
+Each port has a Google adapter and a local adapter (``sheetsync.adapters``), and one shared
+behaviour suite in the tests that every adapter passes.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .cells import Cell
+from .plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
+from .table import Snapshot
+from .writeback import CellWrite
+
+
+@dataclass
+class WriteReport:
+    """What a write-back did."""
+
+    cells_written: int = 0
+    #: Writes whose row could not be found again (deleted or edited during the sync).
+    rows_not_found: int = 0
+    summary_written: bool = False
+    details: list[str] = field(default_factory=list)
+
+
+class SheetStore(abc.ABC):
+    """The contact database: read every tab at once, write the sync-owned cells back."""
+
+    #: Keeps ids of different Sheets apart (the spreadsheet id, or the workbook's name).
+    namespace: str
+
+    @abc.abstractmethod
+    def read(self) -> Snapshot:
+        """Every tab, in one go."""
+
+    @abc.abstractmethod
+    def write(self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]) -> WriteReport:
+        """Write sync-owned cells, found again by ``RowRef``, and replace the Summary tab."""
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests made so far, by API (empty for backends without requests)."""
+        return {}
+
+
+class Calendar(abc.ABC):
+    """Follow-up events, identified by our deterministic ids."""
+
+    @abc.abstractmethod
+    def apply(self, events: Sequence[EventSpec]) -> list[EventOutcome]:
+        """Create, move or cancel each event; an event already as wanted is left alone."""
+
+    def request_counts(self) -> dict[str, int]:
+        return {}
+
+
+class Mailbox(abc.ABC):
+    """Email drafts, identified by their Message-ID. Never sends."""
+
+    @abc.abstractmethod
+    def ensure(self, drafts: Sequence[DraftSpec]) -> list[DraftOutcome]:
+        """Create each draft unless one with its Message-ID exists (or was sent)."""
+
+    def request_counts(self) -> dict[str, int]:
+        return {}
