@@ -43,6 +43,8 @@ from .table import RowRef
 from .validation import Problem, Row, Validated
 
 OK = "OK"
+INTRO_DRAFTED = "intro drafted; send it from your drafts, then set Stage to Contacted"
+INTRO_SENT = "intro sent; set Stage to Contacted"
 
 
 @dataclass(frozen=True)
@@ -403,9 +405,10 @@ class _Planner:
             if not c.email and c.access_route in (None, t.ROUTE_EMAIL):
                 notes.append("no email yet, so no intro drafted")
             elif recorded == "sent":
-                notes.append("intro sent; set Stage to Contacted")
-            elif recorded:
-                notes.append("intro drafted in Gmail; send it, then set Stage to Contacted")
+                notes.append(INTRO_SENT)
+            elif recorded or draft:
+                # Said already when the draft is planned, so the next sync's status is the same.
+                notes.append(INTRO_DRAFTED)
         if event and event.day < self.today:
             self.overdue.append(
                 Overdue(cid, c.name, c.category, event.day, event.title.split(":")[0])

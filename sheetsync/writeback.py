@@ -16,6 +16,7 @@ from sheet_template import TEMPLATE
 
 from .cells import Cell, as_text, is_blank, parse_date
 from .plan import DraftOutcome, EventOutcome, Plan, RowPlan
+from .planner import INTRO_DRAFTED, INTRO_SENT
 from .table import RowRef
 from .validation import Problem
 
@@ -49,8 +50,9 @@ def _settle(
     row: RowPlan,
     events: Mapping[str, EventOutcome],
     drafts: Mapping[str, DraftOutcome],
-) -> tuple[dict[str, Cell], list[str]]:
+) -> tuple[dict[str, Cell], list[str], str]:
     target = dict(row.target)
+    status = row.status
     errors: list[str] = []
     date_key = "next_follow_up" if "next_follow_up" in target else "synced_date"
     if row.event_id and (outcome := events.get(row.event_id)) and outcome.action == "failed":
@@ -67,7 +69,9 @@ def _settle(
             errors.append(f"Gmail: draft not saved ({draft.error}); the next sync retries")
         else:
             target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
-    return target, errors
+            if draft.state == "sent":
+                status = status.replace(INTRO_DRAFTED, INTRO_SENT)
+    return target, errors, status
 
 
 def compose(
@@ -79,8 +83,7 @@ def compose(
     writes: list[CellWrite] = []
     problems: list[Problem] = []
     for row in plan.rows:
-        target, errors = _settle(row, events, drafts)
-        status = row.status
+        target, errors, status = _settle(row, events, drafts)
         for message in errors:
             status = _with_error(status, message)
         if errors:

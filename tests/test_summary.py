@@ -1,0 +1,89 @@
+"""The Summary: goals against the article's targets, in the article's priority."""
+
+from datetime import date
+
+from builders import NOW, snapshot
+
+from sheet_template import tabs as t
+from sheetsync.planner import make_plan
+from sheetsync.summary import GOAL_COLUMNS, GOAL_HEADER_ROW, build_summary, summary_grid
+from sheetsync.validation import validate
+
+
+def summary_for(**tabs):
+    v = validate(snapshot(**tabs))
+    return build_summary(v, make_plan(v, "ns", NOW))
+
+
+def person(name, category, stage=t.NURTURING, **over):
+    return {"name": name, "category": category, "stage": stage,
+            "last_contact": date(2026, 6, 1), **over}
+
+
+def test_goals_count_long_term_relationships_against_targets():
+    s = summary_for(contacts=[
+        *(person(f"T{i}", t.THERAPIST_OTHER) for i in range(3)),
+        person("Met", t.THERAPIST_OTHER, t.MET),
+        person("Same", t.THERAPIST_SAME),
+    ])
+    other, same, peer, health, case = s.goals
+    assert (other.target, other.current, other.gap, other.status) == ((10, 10), 3, 7, "In progress")
+    assert (same.target, same.current, same.gap, same.status) == ((1, 2), 1, 0, "Reached")
+    assert peer.status == "Not started" and "association" in peer.next_action
+    assert other.next_action.startswith("Decide fit with the 1 you met")
+    assert "find 6 more local solo or small-practice therapists" in other.next_action
+
+
+def test_next_actions_put_mental_health_first_then_peer_groups():
+    s = summary_for()
+    names = [g.name for g in s.next_actions]
+    assert names[:3] == ["Therapists in other specialties", "Busy same-specialty therapists",
+                         "Peer support groups joined"]
+
+
+def test_case_study_recipe_needs_gps_from_different_practices():
+    member = {"case_study_member": "Y"}
+    s = summary_for(contacts=[
+        person("GP1", t.GP, practice="Harbour", **member),
+        person("GP2", t.GP, practice=" harbour ", **member),
+        person("P1", t.PAEDIATRICIAN, **member),
+        person("S1", t.THERAPIST_OTHER, practice_size="Solo", **member),
+        person("S2", t.THERAPIST_SAME, practice_size="Solo", **member),
+        person("S3", t.THERAPIST_OTHER, practice_size="Large", **member),
+        person("N1", t.NUTRITIONIST, **member),
+        person("Not member", t.NUTRITIONIST),
+    ])
+    slots = {slot.name.split(" (")[0]: slot for slot in s.case_study}
+    gps = slots["GPs from different practices"]
+    assert gps.have == 1 and gps.status == "Need 1 more" and "share a practice" in gps.note
+    assert slots["Solo therapists"].have == 2 and slots["Solo therapists"].status == "Complete"
+    assert slots["Nutritionists"].members == ("N1",)
+    case = s.goals[4]
+    assert case.target == (6, 7) and case.current == 5
+    assert "Invite 1 gps from different practices" in case.next_action
+
+
+def test_referrals_in_and_out_over_the_window():
+    s = summary_for(
+        contacts=[person("A", t.THERAPIST_OTHER)],
+        referrals=[
+            {"date": date(2026, 6, 1), "direction": "In", "contact": "A"},
+            {"date": date(2025, 7, 1), "direction": "Out", "contact": "A"},
+            {"date": date(2025, 5, 1), "direction": "In", "contact": "A"},
+        ],
+    )
+    assert (s.referrals_in, s.referrals_out) == (1, 1)
+
+
+def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems():
+    s = summary_for(contacts=[person("Bad", "Astrologer"), person("Late", t.THERAPIST_OTHER,
+                                                                  last_contact=date(2026, 1, 1))])
+    grid = summary_grid(s)
+    assert tuple(grid[GOAL_HEADER_ROW - 1]) == GOAL_COLUMNS
+    assert grid[GOAL_HEADER_ROW][0] == "Therapists in other specialties"
+    text = [" | ".join(str(c) for c in row) for row in grid]
+    assert "Rows with problems: 1" in text
+    assert any(line.startswith("Contacts | 2 | C0001 | Category: is not one of") for line in text)
+    assert "Overdue follow-ups: 1" in text
+    assert any(line.startswith("C0002 | Late |") for line in text)
+    assert grid[1][0] == "Last sync" and grid[1][1].endswith("UTC")
