@@ -36,9 +36,17 @@ class ConfigError(SheetsyncError):
 
 
 class BackendError(SheetsyncError):
-    """A backend failed for good, after any retries."""
+    """A backend failed for good, after any retries.
+
+    ``code`` keeps the HTTP status the backend answered with (``None`` for a dropped
+    connection or a local file error), so callers can tell a missing Sheet from an outage.
+    """
 
     http_status = 502
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ConcurrentEditError(BackendError):

@@ -96,7 +96,7 @@ class _Planner:
         self.events: dict[str, EventSpec] = {}
         self.drafts: dict[str, DraftSpec] = {}
         self.overdue: list[Overdue] = []
-        self.contact_ids = _row_ids(validated.contacts, t.CONTACTS)  # type: ignore[arg-type]
+        self.contact_ids = _row_ids(validated.contacts, t.CONTACTS)
         self.letter_errors = self._check_letters()
 
     # -- letters ---------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class _Planner:
             if row.model is not None and row.model.last_contact:
                 cid = self.contact_ids[row.ref]
                 latest[cid] = row.model.last_contact
-        log_ids = _row_ids(self.v.log, t.LOG)  # type: ignore[arg-type]
+        log_ids = _row_ids(self.v.log, t.LOG)
         for log_row in self.v.log:
             errors = list(log_row.errors)
             if log_row.model is not None:
@@ -431,13 +431,13 @@ class _Planner:
     # -- groups ----------------------------------------------------------------------------
 
     def _groups(self) -> None:
-        group_ids = _row_ids(self.v.groups, t.GROUPS)  # type: ignore[arg-type]
+        group_ids = _row_ids(self.v.groups, t.GROUPS)
         for row in self.v.groups:
             gid = group_ids[row.ref]
             current = {"row_id": row.ref.row_id, **row.synced}
             g: Group | None = row.model
             if g is None:
-                self._simple_row(row, gid, row.errors)  # type: ignore[arg-type]
+                self._simple_row(row, gid, row.errors)
                 continue
             notes = []
             eid = None
@@ -471,7 +471,7 @@ class _Planner:
     # -- referrals -------------------------------------------------------------------------
 
     def _referrals(self) -> None:
-        referral_ids = _row_ids(self.v.referrals, t.REFERRALS)  # type: ignore[arg-type]
+        referral_ids = _row_ids(self.v.referrals, t.REFERRALS)
         known_ids = set(self.contact_ids.values())
         for row in self.v.referrals:
             errors = list(row.errors)
@@ -485,7 +485,8 @@ class _Planner:
         """Cancel our events that no row needs any more (stage moved on, group left)."""
         needed = set(self.events)
         stale: dict[str, list[RowRef]] = defaultdict(list)
-        for row in (*self.v.contacts, *self.v.groups):
+        rows: list[Row[BaseModel]] = [*self.v.contacts, *self.v.groups]
+        for row in rows:
             old = as_text(row.synced.get("event_id"))
             if row.model is not None and ids.is_event_id(old) and old not in needed:
                 stale[old].append(row.ref)

@@ -20,6 +20,8 @@ from .models import Contact, Group, LetterTemplate, LogEntry, Referral, Settings
 from .table import RowRef, Snapshot, column_map, norm_header, row_refs
 
 M = TypeVar("M", bound=BaseModel)
+# Rows are read-only, so a Row[Contact] is a Row[BaseModel].
+M_co = TypeVar("M_co", bound=BaseModel, covariant=True)
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,11 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Row(Generic[M]):
+class Row(Generic[M_co]):
     """One non-empty row: its address, its model if valid, and its errors otherwise."""
 
     ref: RowRef
-    model: M | None
+    model: M_co | None
     errors: tuple[str, ...]
     #: The id this row keeps: the Row ID cell, or "" when blank or copied from an earlier row.
     row_id: str = ""

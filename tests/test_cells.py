@@ -55,7 +55,9 @@ def test_bool_rejects_maybe():
         cells.parse_bool("maybe")
 
 
-@pytest.mark.parametrize(("value", "expected"), [("60", 60), (" 60 ", 60), (60.0, 60), ("1,000", 1000), ("7.0", 7)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("60", 60), (" 60 ", 60), (60.0, 60), ("1,000", 1000), ("7.0", 7)]
+)
 def test_numbers_as_text(value, expected):
     assert cells.parse_int(value) == expected
 
@@ -71,7 +73,8 @@ def test_email_with_stray_whitespace_is_trimmed():
 
 
 @pytest.mark.parametrize(
-    "value", ["ana@@example.org", "ana example@x.org", "ana@exa\nmple.org", "=HYPERLINK(1)", "no-at"]
+    "value",
+    ["ana@@example.org", "ana example@x.org", "ana@exa\nmple.org", "=HYPERLINK(1)", "no-at"],
 )
 def test_bad_emails(value):
     with pytest.raises(ValueError, match="not a valid email"):

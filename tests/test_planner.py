@@ -18,8 +18,7 @@ def plan_for(**tabs):
 
 
 def therapist(**over):
-    return {"name": "Ana Silva", "email": "ana@example.org", "category": t.THERAPIST_OTHER,
-            **over}
+    return {"name": "Ana Silva", "email": "ana@example.org", "category": t.THERAPIST_OTHER, **over}
 
 
 def by_purpose(plan, purpose):
@@ -37,12 +36,14 @@ def test_intro_letter_for_a_therapist_prospect_with_email():
 
 
 def test_no_intro_without_email_or_once_drafted_or_for_health_professionals():
-    plan = plan_for(contacts=[
-        therapist(email=None),
-        therapist(name="B", row_id="C0002", draft_id="r123"),
-        therapist(name="C", category=t.GYNAECOLOGIST),
-        therapist(name="D", stage=t.MET, last_contact=TODAY),
-    ])
+    plan = plan_for(
+        contacts=[
+            therapist(email=None),
+            therapist(name="B", row_id="C0002", draft_id="r123"),
+            therapist(name="C", category=t.GYNAECOLOGIST),
+            therapist(name="D", stage=t.MET, last_contact=TODAY),
+        ]
+    )
     assert plan.drafts == ()
     statuses = [r.status for r in plan.rows]
     assert statuses[0] == "OK: no email yet, so no intro drafted"
@@ -51,11 +52,14 @@ def test_no_intro_without_email_or_once_drafted_or_for_health_professionals():
 
 def test_nurture_touch_is_due_a_cadence_after_the_latest_touch_including_the_log():
     plan = plan_for(
-        contacts=[therapist(stage=t.NURTURING, last_contact=date(2026, 5, 1)),
-                  therapist(name="Ben", stage=t.MET, last_contact=date(2026, 5, 1),
-                            cadence_days=30)],
-        log=[{"date": date(2026, 5, 20), "contact": "ana silva", "what": "Coffee"},
-             {"date": date(2026, 4, 1), "contact": "Ben"}],
+        contacts=[
+            therapist(stage=t.NURTURING, last_contact=date(2026, 5, 1)),
+            therapist(name="Ben", stage=t.MET, last_contact=date(2026, 5, 1), cadence_days=30),
+        ],
+        log=[
+            {"date": date(2026, 5, 20), "contact": "ana silva", "what": "Coffee"},
+            {"date": date(2026, 4, 1), "contact": "Ben"},
+        ],
     )
     ana, ben = by_purpose(plan, "nurture")
     assert ana.day == date(2026, 7, 19)  # 20 May + 60 days: the Log touch is later
@@ -64,16 +68,22 @@ def test_nurture_touch_is_due_a_cadence_after_the_latest_touch_including_the_log
 
 
 def test_intro_follow_up_after_the_configured_delay():
-    plan = plan_for(contacts=[therapist(stage=t.CONTACTED, last_contact=date(2026, 6, 1))],
-                    settings={"Intro follow-up delay (days)": "10"})
+    plan = plan_for(
+        contacts=[therapist(stage=t.CONTACTED, last_contact=date(2026, 6, 1))],
+        settings={"Intro follow-up delay (days)": "10"},
+    )
     (event,) = by_purpose(plan, "intro-followup")
     assert event.day == date(2026, 6, 11)
     assert plan.overdue and plan.overdue[0].due == date(2026, 6, 11)
 
 
 def test_no_events_for_not_a_fit_paused_or_meeting_booked():
-    plan = plan_for(contacts=[therapist(stage=s, last_contact=TODAY)
-                              for s in (t.NOT_A_FIT, t.PAUSED, t.MEETING_BOOKED)])
+    plan = plan_for(
+        contacts=[
+            therapist(stage=s, last_contact=TODAY)
+            for s in (t.NOT_A_FIT, t.PAUSED, t.MEETING_BOOKED)
+        ]
+    )
     assert plan.events == ()
 
 
@@ -81,8 +91,12 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
     gp = {"category": t.GP, "access_route": t.ROUTE_DROP_IN, "practice": "Harbour Medical"}
     plan = plan_for(
         contacts=[
-            {**gp, "name": "Dr A", "practice_manager": "Jo Peters",
-             "practice_manager_email": "jo@harbour.example"},
+            {
+                **gp,
+                "name": "Dr A",
+                "practice_manager": "Jo Peters",
+                "practice_manager_email": "jo@harbour.example",
+            },
             {**gp, "name": "Dr B", "practice": " harbour  medical"},
             {**gp, "name": "Dr C", "practice": "Northside", "access_route": t.ROUTE_TRAINING},
         ],
@@ -103,47 +117,77 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
 
 
 def test_drop_in_without_a_practice_is_a_row_error():
-    plan = plan_for(contacts=[{"name": "Dr A", "category": t.GP,
-                               "access_route": t.ROUTE_DROP_IN}])
+    plan = plan_for(contacts=[{"name": "Dr A", "category": t.GP, "access_route": t.ROUTE_DROP_IN}])
     assert plan.rows[0].status == (
-        "Error: Practice: is empty; a drop-in visit needs the practice's name")
+        "Error: Practice: is empty; a drop-in visit needs the practice's name"
+    )
 
 
 def test_anchored_dates_are_kept_from_the_sheet_so_the_plan_is_stable():
     eid = ids.event_id(NS, "harbour medical", "drop-in")
-    plan = plan_for(contacts=[{"row_id": "C0001", "name": "Dr A", "category": t.GP,
-                               "access_route": t.ROUTE_DROP_IN, "practice": "Harbour Medical",
-                               "event_id": eid, "next_follow_up": "2026-06-18",
-                               "draft_id": "r1"}])
+    plan = plan_for(
+        contacts=[
+            {
+                "row_id": "C0001",
+                "name": "Dr A",
+                "category": t.GP,
+                "access_route": t.ROUTE_DROP_IN,
+                "practice": "Harbour Medical",
+                "event_id": eid,
+                "next_follow_up": "2026-06-18",
+                "draft_id": "r1",
+            }
+        ]
+    )
     (visit,) = plan.events
     assert visit.day == date(2026, 6, 18) and visit.known
 
 
 def test_group_meetings_for_joined_and_organising_groups():
-    plan = plan_for(groups=[
-        {"name": "Peer group", "type": t.GROUP_PEER_ASSOCIATION, "status": t.GROUP_JOINED,
-         "next_meeting": date(2026, 7, 1)},
-        {"name": "Case group", "type": t.GROUP_CASE_STUDY, "status": t.GROUP_ORGANISING,
-         "next_meeting": "2026-07-10"},
-        {"name": "Maybe", "type": t.GROUP_PEER_ONLINE, "status": t.GROUP_EXPLORING,
-         "next_meeting": date(2026, 7, 1)},
-        {"name": "No date", "type": t.GROUP_PEER_ONLINE, "status": t.GROUP_JOINED},
-    ])
+    plan = plan_for(
+        groups=[
+            {
+                "name": "Peer group",
+                "type": t.GROUP_PEER_ASSOCIATION,
+                "status": t.GROUP_JOINED,
+                "next_meeting": date(2026, 7, 1),
+            },
+            {
+                "name": "Case group",
+                "type": t.GROUP_CASE_STUDY,
+                "status": t.GROUP_ORGANISING,
+                "next_meeting": "2026-07-10",
+            },
+            {
+                "name": "Maybe",
+                "type": t.GROUP_PEER_ONLINE,
+                "status": t.GROUP_EXPLORING,
+                "next_meeting": date(2026, 7, 1),
+            },
+            {"name": "No date", "type": t.GROUP_PEER_ONLINE, "status": t.GROUP_JOINED},
+        ]
+    )
     meetings = by_purpose(plan, "meeting")
     assert [m.day for m in meetings] == [date(2026, 7, 1), date(2026, 7, 10)]
     assert plan.rows[3].status == "OK: add the Next meeting date to get it in the calendar"
 
 
 def test_new_rows_get_ids_after_the_highest_and_copies_get_new_ones():
-    plan = plan_for(contacts=[therapist(row_id="C0007"), therapist(name="New"),
-                              therapist(name="Copy", row_id="C0007")])
+    plan = plan_for(
+        contacts=[
+            therapist(row_id="C0007"),
+            therapist(name="New"),
+            therapist(name="Copy", row_id="C0007"),
+        ]
+    )
     assert [r.target["row_id"] for r in plan.rows] == ["C0007", "C0008", "C0009"]
 
 
 def test_stage_moving_on_cancels_the_old_event():
     old = ids.event_id(NS, "C0001", "intro-followup")
-    plan = plan_for(contacts=[therapist(row_id="C0001", stage=t.NURTURING,
-                                        last_contact=TODAY, event_id=old)])
+    plan = plan_for(
+        contacts=[therapist(row_id="C0001", stage=t.NURTURING, last_contact=TODAY, event_id=old)]
+    )
     cancelled = [e for e in plan.events if e.cancelled]
     assert [e.event_id for e in cancelled] == [old]
     assert by_purpose(plan, "nurture")
@@ -154,13 +198,16 @@ def test_strict_templates_missing_placeholder_is_a_row_error():
     assert plan.drafts == ()
     assert plan.rows[0].status == (
         "Error: Intro letter not drafted: placeholder {website} has no value "
-        "(fill Settings > Website URL)")
+        "(fill Settings > Website URL)"
+    )
     assert any(p.row_number == 2 for p in plan.problems)
 
 
 def test_unknown_placeholder_in_a_template_is_reported():
-    letters = [{"letter": "intro", "subject": "Hi", "body": "Hi {firstname}"},
-               {"letter": "gp_cover", "subject": "S", "body": "B"}]
+    letters = [
+        {"letter": "intro", "subject": "Hi", "body": "Hi {firstname}"},
+        {"letter": "gp_cover", "subject": "S", "body": "B"},
+    ]
     plan = plan_for(contacts=[therapist()], letters=letters)
     assert plan.drafts == ()
     assert "unknown placeholder {firstname}" in plan.rows[0].status
@@ -170,10 +217,12 @@ def test_unknown_placeholder_in_a_template_is_reported():
 def test_log_and_referral_rows_must_name_a_known_contact():
     plan = plan_for(
         contacts=[therapist(), therapist(name="Ana Silva", email="ana2@example.org")],
-        log=[{"date": date(2026, 6, 1), "contact": "Nobody"},
-             {"date": date(2026, 6, 1), "contact": "Ana Silva"},
-             {"date": date(2026, 6, 1), "contact": "C0002"},
-             {"date": date(2026, 7, 1), "contact": "C0002"}],
+        log=[
+            {"date": date(2026, 6, 1), "contact": "Nobody"},
+            {"date": date(2026, 6, 1), "contact": "Ana Silva"},
+            {"date": date(2026, 6, 1), "contact": "C0002"},
+            {"date": date(2026, 7, 1), "contact": "C0002"},
+        ],
         referrals=[{"date": date(2026, 6, 1), "direction": "In", "contact": "Nobody"}],
     )
     log_rows = [r for r in plan.rows if r.ref.tab == "Log"]

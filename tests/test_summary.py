@@ -16,17 +16,24 @@ def summary_for(**tabs):
 
 
 def person(name, category, stage=t.NURTURING, **over):
-    return {"name": name, "category": category, "stage": stage,
-            "last_contact": date(2026, 6, 1), **over}
+    return {
+        "name": name,
+        "category": category,
+        "stage": stage,
+        "last_contact": date(2026, 6, 1),
+        **over,
+    }
 
 
 def test_goals_count_long_term_relationships_against_targets():
-    s = summary_for(contacts=[
-        *(person(f"T{i}", t.THERAPIST_OTHER) for i in range(3)),
-        person("Met", t.THERAPIST_OTHER, t.MET),
-        person("Same", t.THERAPIST_SAME),
-    ])
-    other, same, peer, health, case = s.goals
+    s = summary_for(
+        contacts=[
+            *(person(f"T{i}", t.THERAPIST_OTHER) for i in range(3)),
+            person("Met", t.THERAPIST_OTHER, t.MET),
+            person("Same", t.THERAPIST_SAME),
+        ]
+    )
+    other, same, peer, _health, _case = s.goals
     assert (other.target, other.current, other.gap, other.status) == ((10, 10), 3, 7, "In progress")
     assert (same.target, same.current, same.gap, same.status) == ((1, 2), 1, 0, "Reached")
     assert peer.status == "Not started" and "association" in peer.next_action
@@ -37,22 +44,27 @@ def test_goals_count_long_term_relationships_against_targets():
 def test_next_actions_put_mental_health_first_then_peer_groups():
     s = summary_for()
     names = [g.name for g in s.next_actions]
-    assert names[:3] == ["Therapists in other specialties", "Busy same-specialty therapists",
-                         "Peer support groups joined"]
+    assert names[:3] == [
+        "Therapists in other specialties",
+        "Busy same-specialty therapists",
+        "Peer support groups joined",
+    ]
 
 
 def test_case_study_recipe_needs_gps_from_different_practices():
     member = {"case_study_member": "Y"}
-    s = summary_for(contacts=[
-        person("GP1", t.GP, practice="Harbour", **member),
-        person("GP2", t.GP, practice=" harbour ", **member),
-        person("P1", t.PAEDIATRICIAN, **member),
-        person("S1", t.THERAPIST_OTHER, practice_size="Solo", **member),
-        person("S2", t.THERAPIST_SAME, practice_size="Solo", **member),
-        person("S3", t.THERAPIST_OTHER, practice_size="Large", **member),
-        person("N1", t.NUTRITIONIST, **member),
-        person("Not member", t.NUTRITIONIST),
-    ])
+    s = summary_for(
+        contacts=[
+            person("GP1", t.GP, practice="Harbour", **member),
+            person("GP2", t.GP, practice=" harbour ", **member),
+            person("P1", t.PAEDIATRICIAN, **member),
+            person("S1", t.THERAPIST_OTHER, practice_size="Solo", **member),
+            person("S2", t.THERAPIST_SAME, practice_size="Solo", **member),
+            person("S3", t.THERAPIST_OTHER, practice_size="Large", **member),
+            person("N1", t.NUTRITIONIST, **member),
+            person("Not member", t.NUTRITIONIST),
+        ]
+    )
     slots = {slot.name.split(" (")[0]: slot for slot in s.case_study}
     gps = slots["GPs from different practices"]
     assert gps.have == 1 and gps.status == "Need 1 more" and "share a practice" in gps.note
@@ -76,8 +88,12 @@ def test_referrals_in_and_out_over_the_window():
 
 
 def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems():
-    s = summary_for(contacts=[person("Bad", "Astrologer"), person("Late", t.THERAPIST_OTHER,
-                                                                  last_contact=date(2026, 1, 1))])
+    s = summary_for(
+        contacts=[
+            person("Bad", "Astrologer"),
+            person("Late", t.THERAPIST_OTHER, last_contact=date(2026, 1, 1)),
+        ]
+    )
     grid = summary_grid(s)
     assert tuple(grid[GOAL_HEADER_ROW - 1]) == GOAL_COLUMNS
     assert grid[GOAL_HEADER_ROW][0] == "Therapists in other specialties"

@@ -14,20 +14,28 @@ GOOD = {"name": "Ana Silva", "email": "ana@example.org", "category": t.THERAPIST
 
 
 def test_model_fields_are_the_template_columns():
-    for model, tab in ((Contact, "Contacts"), (Group, "Groups"), (LogEntry, "Log"),
-                       (Referral, "Referrals")):
+    for model, tab in (
+        (Contact, "Contacts"),
+        (Group, "Groups"),
+        (LogEntry, "Log"),
+        (Referral, "Referrals"),
+    ):
         user_keys = {c.key for c in TEMPLATE.tab(tab).columns if not c.sync_owned}
         assert user_keys | {"row_id"} == set(model.model_fields)
     assert {s.key for s in TEMPLATE.settings} == set(Settings.model_fields)
 
 
 def test_a_bad_row_names_the_column_and_the_others_still_validate():
-    v = validate(snapshot(contacts=[
-        {**GOOD, "email": "ana@@example.org"},
-        {**GOOD, "name": "Ben"},
-        {**GOOD, "category": "Astrologer"},
-        {**GOOD, "last_contact": "31/02/2026"},
-    ]))
+    v = validate(
+        snapshot(
+            contacts=[
+                {**GOOD, "email": "ana@@example.org"},
+                {**GOOD, "name": "Ben"},
+                {**GOOD, "category": "Astrologer"},
+                {**GOOD, "last_contact": "31/02/2026"},
+            ]
+        )
+    )
     assert [r.model is not None for r in v.contacts] == [False, True, False, False]
     assert v.contacts[0].errors == ("Email: is not a valid email address",)
     assert v.contacts[2].errors[0].startswith("Category: is not one of: Therapist: other specialty")
@@ -43,13 +51,17 @@ def test_several_errors_in_one_row_are_all_reported():
 
 
 def test_hostile_text_is_kept_as_text():
-    v = validate(snapshot(contacts=[
-        {**GOOD, "name": "=HYPERLINK(\"http://x\")", "notes": "+SUM(A1)"},
-        {**GOOD, "name": "Zoë\nÅngström", "email": " zoe@example.org\n"},
-        {**GOOD, "name": "x" * 201},
-        {**GOOD, "notes": "n" * 49_000},
-        {**GOOD, "email": "a@example.org\nBcc: b@example.org"},
-    ]))
+    v = validate(
+        snapshot(
+            contacts=[
+                {**GOOD, "name": '=HYPERLINK("http://x")', "notes": "+SUM(A1)"},
+                {**GOOD, "name": "Zoë\nÅngström", "email": " zoe@example.org\n"},
+                {**GOOD, "name": "x" * 201},
+                {**GOOD, "notes": "n" * 49_000},
+                {**GOOD, "email": "a@example.org\nBcc: b@example.org"},
+            ]
+        )
+    )
     first, second, long_name, long_notes, injected = v.contacts
     assert first.model and first.model.name.startswith("=HYPERLINK")
     assert second.model and second.model.name == "Zoë Ångström"
@@ -65,10 +77,14 @@ def test_empty_rows_are_skipped_and_keep_their_place():
 
 
 def test_duplicate_ids_keep_the_first_and_blank_the_copy():
-    v = validate(snapshot(contacts=[
-        {**GOOD, "row_id": "C0001", "event_id": "abc", "draft_id": "d1"},
-        {**GOOD, "name": "Copy", "row_id": "C0001", "event_id": "abc", "draft_id": "d1"},
-    ]))
+    v = validate(
+        snapshot(
+            contacts=[
+                {**GOOD, "row_id": "C0001", "event_id": "abc", "draft_id": "d1"},
+                {**GOOD, "name": "Copy", "row_id": "C0001", "event_id": "abc", "draft_id": "d1"},
+            ]
+        )
+    )
     first, copy = v.contacts
     assert first.row_id == "C0001" and first.synced["draft_id"] == "d1"
     assert copy.row_id == "" and copy.synced["draft_id"] is None
@@ -116,7 +132,7 @@ def test_missing_tab_is_named():
 def test_headers_match_loosely_and_extra_columns_are_allowed():
     snap = snapshot(contacts=[GOOD])
     contacts = snap.tables["Contacts"]
-    header = tuple(f"  {h.upper()} " for h in contacts.header) + ("My own column",)
+    header = (*(f"  {h.upper()} " for h in contacts.header), "My own column")
     rows = tuple((*row, "mine") for row in contacts.rows)
     v = validate(Snapshot({**snap.tables, "Contacts": Table("Contacts", header, rows)}))
     assert v.contacts[0].model is not None
@@ -125,8 +141,11 @@ def test_headers_match_loosely_and_extra_columns_are_allowed():
 def test_columns_in_another_order():
     base = table("Contacts", [GOOD])
     order = list(reversed(range(len(base.header))))
-    shuffled = Table("Contacts", tuple(base.header[i] for i in order),
-                     tuple(tuple(r[i] for i in order) for r in base.rows))
+    shuffled = Table(
+        "Contacts",
+        tuple(base.header[i] for i in order),
+        tuple(tuple(r[i] for i in order) for r in base.rows),
+    )
     snap = snapshot()
     v = validate(Snapshot({**snap.tables, "Contacts": shuffled}))
     assert v.contacts[0].model and v.contacts[0].model.email == "ana@example.org"

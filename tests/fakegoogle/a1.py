@@ -24,6 +24,9 @@ class Box:
     row1: int | None
     col0: int
     col1: int | None
+    # A lone cell ("A1"): a read returns that cell, but a write only anchors there and may
+    # extend right and down, as Sheets does.
+    single: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _split_title(text: str) -> tuple[str | None, str | None, bool]:
-    """Split ``'Tab'!A1`` into (title, cells, title_was_quoted)."""
+def _split_title(text: str) -> tuple[str | None, str | None]:
+    """Split ``'Tab'!A1`` into (title, cells); either may be None."""
     if text.startswith("'"):
         i = 1
         title_chars: list[str] = []
@@ -77,15 +80,15 @@ def _split_title(text: str) -> tuple[str | None, str | None, bool]:
             raise _unparseable(text)
         rest = text[i + 1 :]
         if rest == "":
-            return "".join(title_chars), None, True
+            return "".join(title_chars), None
         if not rest.startswith("!"):
             raise _unparseable(text)
-        return "".join(title_chars), rest[1:], True
+        return "".join(title_chars), rest[1:]
     if "!" in text:
         # Cell references never contain '!', so the last one separates title and cells.
         title, _, cells = text.rpartition("!")
-        return title, cells, False
-    return None, text, False
+        return title, cells
+    return None, text
 
 
 def _unparseable(text: str) -> ApiError:
@@ -122,7 +125,7 @@ def parse_cells(cells: str, text: str) -> Box:
     row, col = _parse_cell(cells, text)
     if row is None or col is None:
         raise _unparseable(text)
-    return Box(row, row + 1, col, col + 1)
+    return Box(row, row + 1, col, col + 1, single=True)
 
 
 def parse(text: str, titles: list[str]) -> A1:
@@ -133,7 +136,7 @@ def parse(text: str, titles: list[str]) -> A1:
     """
     if text.strip() == "":
         raise _unparseable(text)
-    title, cells, quoted = _split_title(text)
+    title, cells = _split_title(text)
     if title is None:
         assert cells is not None
         if cells in titles:

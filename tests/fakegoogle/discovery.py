@@ -9,6 +9,7 @@ clients are generated from keeps the fake from accepting requests Google would r
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -117,8 +118,7 @@ def _compile_template(template: str) -> tuple[re.Pattern[str], tuple[str, ...], 
 
 
 def _walk_methods(resource: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    for method in resource.get("methods", {}).values():
-        yield method
+    yield from resource.get("methods", {}).values()
     for sub in resource.get("resources", {}).values():
         yield from _walk_methods(sub)
 
@@ -136,8 +136,13 @@ class ApiDoc:
         return self.doc.get("schemas", {})
 
 
+@functools.cache
 def load_doc(api: str) -> ApiDoc:
-    """Load one discovery document from googleapiclient's static cache and index its methods."""
+    """Load one discovery document from googleapiclient's static cache and index its methods.
+
+    Cached: the documents are read-only and parsing them is the slowest part of starting a
+    server, which tests do once per test.
+    """
     name, version = API_DOCS[api]
     text = discovery_cache.get_static_doc(name, version)
     if text is None:
@@ -341,7 +346,7 @@ class _Validator:
     def check(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
         schema = self.resolve(schema)
         stype = schema.get("type")
-        if stype == "any" or stype is None and "properties" not in schema:
+        if stype == "any" or (stype is None and "properties" not in schema):
             return
         if stype == "object" or (stype is None and "properties" in schema):
             self.check_object(value, schema, path)
@@ -362,9 +367,8 @@ class _Validator:
             )
             if not ok:
                 self.fail(path, schema, value)
-        elif stype == "boolean":
-            if not isinstance(value, bool):
-                self.fail(path, schema, value)
+        elif stype == "boolean" and not isinstance(value, bool):
+            self.fail(path, schema, value)
 
     def check_object(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
         if not isinstance(value, dict):
@@ -401,9 +405,7 @@ class _Validator:
         if not isinstance(value, str):
             self.fail(path, schema, value)
             return
-        if "enum" in schema and value not in schema["enum"]:
-            self.fail(path, schema, value)
-        elif (
+        if ("enum" in schema and value not in schema["enum"]) or (
             (fmt in ("date-time", "google-datetime") and parse_rfc3339(value) is None)
             or (fmt == "date" and not _DATE.match(value))
             or (fmt == "byte" and not _BASE64.match(value))
@@ -411,13 +413,7 @@ class _Validator:
             self.fail(path, schema, value)
 
     def check_integer(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, float) and value.is_integer():
-            number = int(value)
-        elif isinstance(value, str) and _INTEGER.match(value):
-            number = int(value)
+        number = _as_int(value)
         if number is None:
             self.fail(path, schema, value)
             return
@@ -425,3 +421,15 @@ class _Validator:
         if not low <= number <= high:
             self.fail(path, schema, value)
 
+
+def _as_int(value: Any) -> int | None:
+    """An integer field's value: a JSON integer, a whole float, or a decimal string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _INTEGER.match(value):
+        return int(value)
+    return None

@@ -20,10 +20,10 @@ from .cells import (
     Cell,
     DateValue,
     Formula,
+    Skip,
     extended_value,
     from_extended_value,
     parse_input,
-    Skip,
     render,
 )
 from .common import Call, Clock, Handler, Ids, Reply
@@ -31,6 +31,7 @@ from .errors import ApiError, bad_request, not_found
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
+
 
 @dataclass
 class Sheet:
@@ -112,7 +113,8 @@ def _grid_contains(grid: dict[str, Any], row: int, col: int) -> bool:
     r1 = grid.get("endRowIndex")
     c0 = int(grid.get("startColumnIndex", 0))
     c1 = grid.get("endColumnIndex")
-    return r0 <= row and (r1 is None or row < int(r1)) and c0 <= col and (c1 is None or col < int(c1))
+    in_rows = r0 <= row and (r1 is None or row < int(r1))
+    return in_rows and c0 <= col and (c1 is None or col < int(c1))
 
 
 @dataclass
@@ -387,6 +389,8 @@ class SheetsApi:
         if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
             raise bad_request("Invalid values: expected a list of lists.")
         rows: list[list[Any]] = _transpose_ragged(values) if major == "COLUMNS" else values
+        if box.single:
+            box = Box(box.row0, None, box.col0, None)
         nrows = len(rows)
         ncols = max((len(r) for r in rows), default=0)
         requested = a1.format_range(
@@ -569,25 +573,27 @@ class SheetsApi:
         option = self._input_option(call.param("valueInputOption"))
         sheet, box = self.resolve(ss, call.params["range"])
         values = body.get("values", [])
-        # The "table" is the rows down to the last one holding data in the range's columns.
-        last = 0
-        for r in range(len(sheet.cells)):
-            col_end = box.col1 if box.col1 is not None else len(sheet.cells[r])
-            if any(sheet.get(r, c) is not None for c in range(box.col0, col_end)):
-                last = r + 1
-        start = max(last, box.row0)
+        # Sheets' "table" starts at the range's first row and runs down while rows hold data
+        # in the range's columns; values go to the first row after it. (So an empty row at the
+        # range start -- gspread's insert_rows makes one -- receives the values, and a gap in
+        # the data is filled before later rows.)
+        col_end = box.col1 if box.col1 is not None and not box.single else None
+        last = box.row0
+        while last < len(sheet.cells) and any(
+            sheet.get(last, c) is not None
+            for c in range(box.col0, col_end if col_end is not None else len(sheet.cells[last]))
+        ):
+            last += 1
+        start = last
         out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
         if last > box.row0:
-            table_end_col = box.col1 if box.col1 is not None else max(
-                (len(sheet.cells[r]) for r in range(box.row0, last)), default=box.col0 + 1
-            )
-            out["tableRange"] = a1.format_range(
-                sheet.title, box.row0, last, box.col0, max(table_end_col, box.col0 + 1)
-            )
+            width = max(len(sheet.cells[r]) for r in range(box.row0, last))
+            table_end = col_end if col_end is not None else max(width, box.col0 + 1)
+            out["tableRange"] = a1.format_range(sheet.title, box.row0, last, box.col0, table_end)
         nrows = len(values) if isinstance(values, list) else 0
         if call.param("insertDataOption") == "INSERT_ROWS" and nrows:
-            self._insert_rows(sheet, start, nrows)
-        write_box = Box(start, None, box.col0, box.col1)
+            self.insert_rows(sheet, start, nrows)
+        write_box = Box(start, None, box.col0, col_end)
         result = self.write(
             sheet, write_box, values, body.get("majorDimension", "ROWS"), option, grow=True
         )
@@ -625,14 +631,14 @@ class SheetsApi:
     # ---- row edits (shared by batchUpdate and the test helpers) -------------------------
 
     @staticmethod
-    def _insert_rows(sheet: Sheet, index: int, count: int) -> None:
+    def insert_rows(sheet: Sheet, index: int, count: int) -> None:
         while len(sheet.cells) < index:
             sheet.cells.append([])
         sheet.cells[index:index] = [[] for _ in range(count)]
         sheet.grid["rowCount"] = sheet.row_count + count
 
     @staticmethod
-    def _delete_rows(sheet: Sheet, start: int, end: int) -> None:
+    def delete_rows(sheet: Sheet, start: int, end: int) -> None:
         del sheet.cells[start:end]
         sheet.grid["rowCount"] = sheet.row_count - (end - start)
 
@@ -681,9 +687,7 @@ class SheetsApi:
         self.touch(ss)
         out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
-            out["updatedSpreadsheet"] = self.resource(
-                ss, bool(body.get("responseIncludeGridData"))
-            )
+            out["updatedSpreadsheet"] = self.resource(ss, bool(body.get("responseIncludeGridData")))
         return Reply(out)
 
     def _apply(self, ss: Spreadsheet, kind: str, req: dict[str, Any]) -> dict[str, Any] | None:
@@ -773,9 +777,7 @@ class SheetsApi:
         for path in _field_paths(req.get("fields"), props):
             _apply_path(ss.properties, props, path)
 
-    def _dimension(
-        self, ss: Spreadsheet, rng: dict[str, Any]
-    ) -> tuple[Sheet, str, int, int]:
+    def _dimension(self, ss: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, str, int, int]:
         sheet = self._sheet_for(ss, rng.get("sheetId"))
         dim = rng.get("dimension", "DIMENSION_UNSPECIFIED")
         if dim not in ("ROWS", "COLUMNS"):
@@ -793,7 +795,7 @@ class SheetsApi:
         if start > limit:
             raise bad_request(f"Cannot insert at index {start}: the grid has {limit}.")
         if dim == "ROWS":
-            self._insert_rows(sheet, start, end - start)
+            self.insert_rows(sheet, start, end - start)
         else:
             self._insert_cols(sheet, start, end - start)
 
@@ -805,7 +807,7 @@ class SheetsApi:
         if end - start >= limit:
             raise bad_request("You can't delete all the rows on the sheet.")
         if dim == "ROWS":
-            self._delete_rows(sheet, start, end)
+            self.delete_rows(sheet, start, end)
         else:
             self._delete_cols(sheet, start, end)
 
@@ -964,7 +966,7 @@ class SheetsApi:
         for spec in reversed(req.get("sortSpecs") or []):
             idx = int(spec.get("dimensionIndex", 0)) - c0
             descending = spec.get("sortOrder") == "DESCENDING"
-            block.sort(key=lambda row, i=idx: _sort_key(row[i]), reverse=descending)
+            block.sort(key=lambda row, i=idx: sort_key(row[i]), reverse=descending)
         for i, row in enumerate(block):
             for j, value in enumerate(row):
                 sheet.put(r0 + i, c0 + j, value)
@@ -1006,15 +1008,33 @@ def _same_range(ss: Spreadsheet, left: str, right: str) -> bool:
         return False
 
 
-def _field_paths(
-    fields: Any, props: dict[str, Any], exclude: set[str] | None = None
-) -> list[str]:
+def _field_paths(fields: Any, props: dict[str, Any], exclude: set[str] | None = None) -> list[str]:
     if not fields or not str(fields).strip():
         raise bad_request("At least one field must be updated, but none were specified.")
     text = str(fields).strip()
     if text == "*":
         return [k for k in props if k not in (exclude or set())]
-    return [p.strip() for p in text.split(",") if p.strip()]
+    return expand_field_mask(text)
+
+
+def expand_field_mask(text: str) -> list[str]:
+    """Dotted paths of a field mask; accepts ``a/b``, ``a.b`` and ``a(b,c)`` spellings."""
+    paths: list[str] = []
+    depth = 0
+    token = ""
+    for ch in text + ",":
+        if ch == "," and depth == 0:
+            token = token.strip().replace("/", ".")
+            if "(" in token and token.endswith(")"):
+                prefix, inner = token.split("(", 1)
+                paths.extend(f"{prefix}.{sub}" for sub in expand_field_mask(inner[:-1]))
+            elif token:
+                paths.append(token)
+            token = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        token += ch
+    return paths
 
 
 def _apply_path(target: dict[str, Any], source: dict[str, Any], path: str) -> None:
@@ -1032,7 +1052,8 @@ def _apply_path(target: dict[str, Any], source: dict[str, Any], path: str) -> No
         dst[parts[-1]] = copy.deepcopy(src)
 
 
-def _sort_key(cell: Cell) -> tuple[int, Any]:
+def sort_key(cell: Cell) -> tuple[int, Any]:
+    """Sheets' sort order for one cell."""
     # Sheets sorts numbers before text and puts empty cells last.
     if cell is None:
         return (3, "")
@@ -1051,4 +1072,3 @@ def _as_cell(value: Any) -> Cell:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
-

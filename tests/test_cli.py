@@ -1,0 +1,97 @@
+"""The command line: init, sync, dry run, demo, and errors without tracebacks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from sheet_template import TEMPLATE
+from sheetsync.cli import main
+from sheetsync.workbook_template import MAX_INLINE_LIST, dropdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_writes_a_ready_workbook(tmp_path, capsys):
+    path = tmp_path / "net.xlsx"
+    assert main(["init", "--workbook", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [tab.name for tab in TEMPLATE.tabs]
+    contacts = wb["Contacts"]
+    assert [c.value for c in contacts[1]] == list(TEMPLATE.tab("Contacts").headers)
+    assert contacts.freeze_panes == "B2"
+    validations = {str(dv.sqref): dv.formula1 for dv in contacts.data_validations.dataValidation}
+    assert any("Prospect,Contacted" in f for f in validations.values())
+    status = contacts.cell(row=1, column=len(TEMPLATE.tab("Contacts").columns))
+    assert status.value == "Sync status" and status.comment.text.startswith("Sync-owned")
+    assert status.font.italic
+    assert main(["init", "--workbook", str(path)]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_every_dropdown_fits_an_inline_list():
+    for tab in TEMPLATE.tabs:
+        for col in tab.columns:
+            if col.choices:
+                assert len(dropdown(col.choices)) <= MAX_INLINE_LIST
+                assert not any("," in c for c in col.choices)
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(tmp_path, capsys):
+    main(["demo", "--out", str(tmp_path)])
+    capsys.readouterr()
+    book = tmp_path / "referral-network.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Contacts"]
+    ws.cell(row=ws.max_row + 1, column=2, value="New Person")
+    ws.cell(row=ws.max_row, column=3, value="new@example.org")
+    ws.cell(row=ws.max_row, column=7, value="Therapist: other specialty")
+    wb.save(book)
+    before = book.read_bytes(), (tmp_path / "calendar.ics").read_bytes()
+    drafts = sorted((tmp_path / "drafts").iterdir())
+    assert main(["sync", "--workbook", str(book), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan (dry run, nothing changed)" in out
+    assert "Email drafts:    1 created" in out
+    assert "Row ID: C" in out
+    assert (book.read_bytes(), (tmp_path / "calendar.ics").read_bytes()) == before
+    assert sorted((tmp_path / "drafts").iterdir()) == drafts
+
+
+def test_demo_twice_creates_nothing_new(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    first = capsys.readouterr().out
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    second = capsys.readouterr().out
+    assert "Created this run: 0" not in first
+    assert "Created this run: 0" in second and "Cells written: 0" in second
+    for name in ("referral-network.xlsx", "calendar.ics"):
+        assert (tmp_path / name).exists()
+    assert list((tmp_path / "drafts").glob("*.eml"))
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path):
+    missing = subprocess.run(
+        [sys.executable, "-m", "sheetsync", "sync", "--workbook", str(tmp_path / "nope.xlsx")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+    assert missing.stderr.startswith("error: No workbook at")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    assert main(["sync", "--workbook", str(broken)]) == 2
+
+
+def test_a_renamed_header_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "net.xlsx"
+    main(["init", "--workbook", str(path)])
+    wb = openpyxl.load_workbook(path)
+    wb["Contacts"]["C1"] = "E-mail address"
+    wb.save(path)
+    assert main(["sync", "--workbook", str(path)]) == 2
+    assert "Tab 'Contacts' has no column 'Email'" in capsys.readouterr().err
