@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The output was piped into a command that stopped reading (e.g. `| head`).
+        return 0
     except Exception as error:  # the last line of defence: one line, not a traceback
         if args.debug:
             raise

@@ -45,6 +45,9 @@ def set_cell(ws: Worksheet, row: int, column: int, value: Cell) -> None:
 
 def _table(ws: Any) -> Table:
     rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    # Formatted but empty rows at the bottom (the template prepares 1,000) are not data.
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
     header = rows[0] if rows else ()
     return Table(ws.title, tuple(header), tuple(rows[1:]))
 

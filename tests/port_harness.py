@@ -1,0 +1,112 @@
+"""Per-adapter harnesses for the shared port behaviour suite (``test_port_contract.py``).
+
+Each harness builds one adapter of a port plus a small inspector that reads the adapter's
+backing store directly (the workbook file, the .ics file, the fake Google server's state), so
+the same tests can assert on what really happened for every adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from icalendar import Calendar as ICalendar
+
+from sheetsync.adapters.eml_mailbox import EmlMailbox
+from sheetsync.adapters.ics_calendar import IcsCalendar, uid_of
+from sheetsync.adapters.xlsx_store import XlsxStore, set_cell
+from sheetsync.cells import Cell
+from sheetsync.ports import Calendar, Mailbox, SheetStore
+from sheetsync.workbook_template import write_template
+
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class SheetHarness:
+    store: SheetStore
+    #: The rows of a tab as the backing store holds them now (header first).
+    rows: Callable[[str], list[list[Cell]]]
+    #: Replace a tab's data rows (header kept), as a person editing would.
+    set_rows: Callable[[str, list[list[Cell]]], None]
+
+
+@dataclass
+class CalendarHarness:
+    calendar: Calendar
+    #: event id -> (day, title, cancelled)
+    events: Callable[[], dict[str, tuple[date, str, bool]]]
+
+
+@dataclass
+class MailboxHarness:
+    mailbox: Mailbox
+    #: Message-ID -> (subject, attachment file names)
+    drafts: Callable[[], dict[str, tuple[str, list[str]]]]
+    #: Attachments are looked up here.
+    attachments: Path
+
+
+def local_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarness:
+    path = tmp_path / "book.xlsx"
+    write_template(path, rows)
+
+    def read_rows(tab: str) -> list[list[Cell]]:
+        ws = openpyxl.load_workbook(path)[tab]
+        values = [[c.value for c in row] for row in ws.iter_rows()]
+        return [r for r in values if any(v is not None for v in r)]
+
+    def set_rows(tab: str, new_rows: list[list[Cell]]) -> None:
+        wb = openpyxl.load_workbook(path)
+        ws = wb[tab]
+        width = ws.max_column
+        for r in range(2, ws.max_row + 1):
+            for c in range(1, width + 1):
+                ws.cell(row=r, column=c).value = None
+        for r, values in enumerate(new_rows, 2):
+            for c, value in enumerate(values, 1):
+                set_cell(ws, r, c, value)
+        wb.save(path)
+
+    return SheetHarness(XlsxStore(path), read_rows, set_rows)
+
+
+def local_calendar(tmp_path: Path) -> CalendarHarness:
+    path = tmp_path / "calendar.ics"
+
+    def events() -> dict[str, tuple[date, str, bool]]:
+        if not path.exists():
+            return {}
+        cal = ICalendar.from_ical(path.read_bytes())
+        out = {}
+        for event in cal.walk("VEVENT"):
+            uid = str(event["uid"])
+            eid = uid.removesuffix(uid_of(""))
+            cancelled = str(event.get("status", "")) == "CANCELLED"
+            out[eid] = (event["dtstart"].dt, str(event["summary"]), cancelled)
+        return out
+
+    return CalendarHarness(IcsCalendar(path, lambda: NOW), events)
+
+
+def local_mailbox(tmp_path: Path) -> MailboxHarness:
+    folder = tmp_path / "drafts"
+    attachments = tmp_path / "files"
+    attachments.mkdir(exist_ok=True)
+
+    def drafts() -> dict[str, tuple[str, list[str]]]:
+        out: dict[str, tuple[str, list[str]]] = {}
+        parser = BytesParser(policy=policy.default)
+        for path in folder.glob("*.eml") if folder.exists() else []:
+            message: Any = parser.parsebytes(path.read_bytes())
+            names = [part.get_filename() for part in message.iter_attachments()]
+            out[str(message["Message-ID"])] = (str(message["Subject"]), names)
+        return out
+
+    return MailboxHarness(EmlMailbox(folder, attachments, lambda: NOW), drafts, attachments)

@@ -1,0 +1,192 @@
+"""One behaviour suite that every adapter of every port passes.
+
+The harnesses in ``port_harness.py`` build each adapter and read its backing store directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import port_harness as ph
+import pytest
+
+from sheet_template import TEMPLATE
+from sheet_template import tabs as t
+from sheetsync.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.table import RowRef, column_map, row_refs
+from sheetsync.writeback import CellWrite
+
+SHEETS = {"local": ph.local_sheet}
+CALENDARS = {"local": ph.local_calendar}
+MAILBOXES = {"local": ph.local_mailbox}
+
+try:  # The Google adapters run against the fake Google server when they are present.
+    import google_harness
+
+    SHEETS["google"] = google_harness.google_sheet
+    CALENDARS["google"] = google_harness.google_calendar
+    MAILBOXES["google"] = google_harness.google_mailbox
+except ImportError:  # pragma: no cover - only while the Google backend is absent
+    pass
+
+CONTACT_KEYS = [col.key for col in TEMPLATE.tab("Contacts").columns]
+
+
+def contact(name: str, **cells: object) -> list[object]:
+    record = {"name": name, "category": t.THERAPIST_OTHER, **cells}
+    return [record.get(key) for key in CONTACT_KEYS]
+
+
+@pytest.fixture(params=sorted(SHEETS))
+def sheet(request, tmp_path):
+    rows = {
+        "Contacts": [
+            contact("Ana", row_id="C0001"),
+            contact("=1+1 Ben"),
+            contact("Cleo", row_id="C0003"),
+        ]
+    }
+    return SHEETS[request.param](tmp_path, rows)
+
+
+@pytest.fixture(params=sorted(CALENDARS))
+def calendar(request, tmp_path):
+    return CALENDARS[request.param](tmp_path)
+
+
+@pytest.fixture(params=sorted(MAILBOXES))
+def mailbox(request, tmp_path):
+    return MAILBOXES[request.param](tmp_path)
+
+
+def refs_of(snapshot):
+    tab = TEMPLATE.tab("Contacts")
+    table = snapshot.table("Contacts")
+    return [r for r in row_refs(table, tab, column_map(table, tab)) if r]
+
+
+def status_by_name(harness):
+    rows = harness.rows("Contacts")
+    header = rows[0]
+    return {r[header.index("Name")]: r[header.index("Sync status")] for r in rows[1:]}
+
+
+def test_read_returns_every_tab_with_its_header(sheet):
+    snapshot = sheet.store.read()
+    for tab in TEMPLATE.tabs:
+        if tab.columns:
+            column_map(snapshot.table(tab.name), tab)
+    names = [r[1] for r in snapshot.table("Contacts").rows]
+    assert names == ["Ana", "=1+1 Ben", "Cleo"]
+
+
+def test_writes_land_in_their_rows_even_after_a_sort(sheet):
+    refs = refs_of(sheet.store.read())
+    rows = sheet.rows("Contacts")
+    sheet.set_rows("Contacts", [[None] * len(rows[0]), *reversed(rows[1:])])  # sort + blank row
+    writes = [CellWrite(ref, "Sync status", f"status of {ref.row_number}") for ref in refs]
+    writes.append(CellWrite(refs[1], "Row ID", "C0004"))
+    report = sheet.store.write(writes, [["Summary"], ["Last sync", "now"]])
+    assert report.cells_written == 4 and report.rows_not_found == 0
+    assert status_by_name(sheet) == {
+        "Ana": "status of 2",
+        "=1+1 Ben": "status of 3",
+        "Cleo": "status of 4",
+    }
+
+
+def test_a_row_edited_mid_sync_without_an_id_is_left_for_the_next_sync(sheet):
+    refs = refs_of(sheet.store.read())
+    rows = sheet.rows("Contacts")
+    name_col = rows[0].index("Name")
+    rows[2][name_col] = "Benedict"  # the id-less row changes under us
+    sheet.set_rows("Contacts", rows[1:])
+    report = sheet.store.write([CellWrite(r, "Sync status", "x") for r in refs], [])
+    assert report.rows_not_found == 1
+    assert status_by_name(sheet) == {"Ana": "x", "Benedict": None, "Cleo": "x"}
+
+
+def test_text_that_looks_like_a_formula_stays_text(sheet):
+    refs = refs_of(sheet.store.read())
+    sheet.store.write([CellWrite(refs[0], "Sync status", "=SUM(1,2)")], [["=HACK()"]])
+    assert status_by_name(sheet)["Ana"] == "=SUM(1,2)"
+    assert sheet.rows("Summary")[0][0] == "=HACK()"
+
+
+def test_summary_is_replaced_whole(sheet):
+    sheet.store.write([], [[f"line {i}"] for i in range(8)])
+    sheet.store.write([], [["short"]])
+    assert [r[0] for r in sheet.rows("Summary")] == ["short"]
+
+
+def test_unknown_ref_is_not_written_anywhere(sheet):
+    ghost = RowRef("Contacts", 2, "C9999", "0" * 16)
+    report = sheet.store.write([CellWrite(ghost, "Sync status", "ghost")], [])
+    assert report.rows_not_found == 1
+    assert "ghost" not in status_by_name(sheet).values()
+
+
+def event(eid: str, day: date, title: str = "Nurture touch: Ana", cancelled: bool = False):
+    return EventSpec(eid, "nurture", "primary", day, title, "desc", (), cancelled=cancelled)
+
+
+EID = "0123456789abcdefghijklmnopqrstuv"
+
+
+def test_calendar_creates_keeps_moves_and_cancels(calendar):
+    day = date(2026, 12, 1)
+    assert [o.action for o in calendar.calendar.apply([event(EID, day)])] == ["created"]
+    assert [o.action for o in calendar.calendar.apply([event(EID, day)])] == ["unchanged"]
+    later = date(2026, 12, 9)
+    assert [o.action for o in calendar.calendar.apply([event(EID, later)])] == ["moved"]
+    assert calendar.events() == {EID: (later, "Nurture touch: Ana", False)}
+    retitled = event(EID, later, "Nurture touch: Ana B")
+    assert [o.action for o in calendar.calendar.apply([retitled])] == ["updated"]
+    cancel = event(EID, later, cancelled=True)
+    assert [o.action for o in calendar.calendar.apply([cancel])] == ["cancelled"]
+    assert calendar.events()[EID][2] is True
+    other = event("vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", later, cancelled=True)
+    assert [o.action for o in calendar.calendar.apply([other])] == ["absent"]
+    assert len(calendar.events()) == 1
+
+
+def test_calendar_handles_many_events_at_once(calendar):
+    specs = [event(f"{i:05d}" + "a" * 27, date(2026, 12, 1 + i % 28)) for i in range(120)]
+    outcomes = calendar.calendar.apply(specs)
+    assert [o.action for o in outcomes] == ["created"] * 120
+    assert len(calendar.events()) == 120
+
+
+def draft(mid: str, attachment: str | None = None) -> DraftSpec:
+    return DraftSpec(
+        mid,
+        "intro",
+        (),
+        (("Zoë Ångström", "zoe@example.org"),),
+        ("Alex", "alex@example.org"),
+        "Would you be open to meeting?",
+        "Hi Zoë,\n\nHello.\n",
+        Attachment(attachment) if attachment else None,
+    )
+
+
+def test_mailbox_creates_once_per_message_id(mailbox):
+    first = mailbox.mailbox.ensure([draft("<intro.a@sheetsync.invalid>")])
+    assert first[0].state == "created" and first[0].draft_id
+    again = mailbox.mailbox.ensure([draft("<intro.a@sheetsync.invalid>")])
+    assert again[0].state == "exists" and again[0].draft_id == first[0].draft_id
+    assert list(mailbox.drafts()) == ["<intro.a@sheetsync.invalid>"]
+
+
+def test_mailbox_attaches_the_flyer_or_fails_clearly(mailbox):
+    (mailbox.attachments / "flyer.pdf").write_bytes(b"%PDF-1.4 flyer")
+    ok, missing = mailbox.mailbox.ensure(
+        [
+            draft("<gp.a@sheetsync.invalid>", "flyer.pdf"),
+            draft("<gp.b@sheetsync.invalid>", "nope.pdf"),
+        ]
+    )
+    assert ok.state == "created"
+    assert missing.state == "failed" and "Flyer file" in missing.error
+    assert mailbox.drafts()["<gp.a@sheetsync.invalid>"][1] == ["flyer.pdf"]
+    assert "<gp.b@sheetsync.invalid>" not in mailbox.drafts()
