@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .adapters.eml_mailbox import EmlMailbox
 from .adapters.ics_calendar import IcsCalendar
 from .adapters.xlsx_store import XlsxStore
 from .sync import Backend
+
+if TYPE_CHECKING:
+    # The Google libraries load only when the Google backend is used: the local backend and
+    # the demo start faster and need no Google packages at import time.
+    from google.api_core.retry import Retry
+
+    from .credentials import GoogleCredentials
 
 
 def utc_now() -> datetime:
@@ -29,4 +37,48 @@ def local_backend(workbook: Path, clock: Callable[[], datetime] = utc_now) -> Ba
         sheet=XlsxStore(workbook),
         calendar=IcsCalendar(paths["calendar"], clock),
         mailbox=EmlMailbox(paths["drafts"], workbook.parent, clock),
+    )
+
+
+def google_backend(
+    spreadsheet_id: str,
+    *,
+    endpoint: str | None = None,
+    credentials: GoogleCredentials | None = None,
+    attachments_dir: Path | None = None,
+    calendar_id: str | None = None,
+    retry: Retry | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Backend:
+    """The Google backend: the Sheet, Calendar and Gmail.
+
+    ``endpoint`` (``--api-endpoint`` / ``SHEETSYNC_API_ENDPOINT``) points all three APIs at a
+    host laid out like Google's (the tests' fake server). ``credentials`` default to those
+    ``sheetsync.credentials.load_credentials`` finds in the environment (anonymous with an
+    endpoint and nothing configured). ``attachments_dir`` is where the flyer named in Settings
+    is read from; ``calendar_id`` overrides the Settings tab's (``SHEETSYNC_CALENDAR_ID``).
+    """
+    from .adapters.gmail_drafts import GmailMailbox
+    from .adapters.google_calendar import GoogleCalendar
+    from .adapters.google_http import DEFAULT_RETRY, batch_uri, build_clients
+    from .adapters.google_sheets import GoogleSheetStore
+    from .credentials import load_credentials
+
+    if credentials is None:
+        credentials = load_credentials(endpoint=endpoint)
+    policy = retry or DEFAULT_RETRY
+    sheets, calendar, gmail = build_clients(endpoint, credentials)
+    return Backend(
+        sheet=GoogleSheetStore(sheets, spreadsheet_id, policy),
+        calendar=GoogleCalendar(
+            calendar, spreadsheet_id, batch_uri("calendar", endpoint), policy, calendar_id
+        ),
+        mailbox=GmailMailbox(
+            gmail,
+            batch_uri("gmail", endpoint),
+            attachments_dir,
+            policy,
+            check_sent=credentials.gmail_reads_sent,
+            clock=clock,
+        ),
     )

@@ -73,12 +73,12 @@ class GoogleCredentials:
     @classmethod
     def anonymous(cls) -> GoogleCredentials:
         """No credentials at all, for an emulator (which answers any search)."""
-        return cls.single(AnonymousCredentials(), reads_sent=True)
+        return cls.single(AnonymousCredentials(), reads_sent=True)  # type: ignore[no-untyped-call]
 
     @classmethod
     def from_access_token(cls, token: str, reads_sent: bool = False) -> GoogleCredentials:
         """A bearer token used as is (the add-on's ``userOAuthToken``)."""
-        return cls.single(oauth2.Credentials(token), reads_sent)
+        return cls.single(oauth2.Credentials(token), reads_sent)  # type: ignore[no-untyped-call]
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -98,13 +98,14 @@ def _adc(scopes: list[str]) -> Credentials:
             "No Google credentials found: run on Google Cloud with a service account, run "
             "`gcloud auth application-default login`, or set SHEETSYNC_ACCESS_TOKEN."
         ) from None
-    return credentials  # type: ignore[no-any-return]
+    return credentials
 
 
 def authorized_user(path: str) -> Credentials:
     """The user's refresh-token file (the scopes it was minted with are kept)."""
     try:
-        return oauth2.Credentials.from_authorized_user_file(path)  # type: ignore[no-any-return]
+        file_credentials: Credentials = oauth2.Credentials.from_authorized_user_file(path)  # type: ignore[no-untyped-call]
+        return file_credentials
     except FileNotFoundError:
         raise ConfigError("SHEETSYNC_GMAIL_TOKEN_FILE names a file that does not exist") from None
     except (ValueError, KeyError):
@@ -122,7 +123,8 @@ def delegated(base: Any, subject: str, scopes: list[str]) -> Credentials:
     JWT, so IAM signs it (``signBlob``), which needs Token Creator on the account itself.
     """
     if isinstance(base, service_account.Credentials):
-        return base.with_scopes(scopes).with_subject(subject)
+        subject_credentials: Credentials = base.with_scopes(scopes).with_subject(subject)
+        return subject_credentials
     email = getattr(base, "service_account_email", None)
     if not email:
         raise ConfigError(
@@ -134,8 +136,8 @@ def delegated(base: Any, subject: str, scopes: list[str]) -> Credentials:
         # The metadata server names the account only once asked.
         base.refresh(request)
         email = base.service_account_email
-    signer = google.auth.iam.Signer(request, base, email)
-    return service_account.Credentials(
+    signer = google.auth.iam.Signer(request, base, email)  # type: ignore[no-untyped-call]
+    return service_account.Credentials(  # type: ignore[no-untyped-call]
         signer, email, TOKEN_URI, scopes=scopes, subject=subject
     )
 

@@ -11,7 +11,10 @@ Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
 
 Creating is not idempotent by itself, so a create is never retried blindly: a create retried
 after a transient failure first looks its Message-ID up again (the failed try may have gone
-through). Never sends anything.
+through). httplib2 itself silently re-sends a request once when a kept-alive connection drops
+before the reply, which can create a batch's drafts twice without our code seeing an error; so
+after creating, the new Message-IDs are looked up once more (one batch per 50 drafts, only on
+syncs that create drafts) and any second copy made in this run is deleted. Never sends anything.
 """
 
 from __future__ import annotations
@@ -92,9 +95,7 @@ class GmailMailbox(Mailbox):
     def _in_sent(self, key: str, message_id: str) -> BatchCall:
         messages = self.service.users().messages()
         query = search_term(message_id) + " in:sent"
-        return BatchCall(
-            key, lambda: messages.list(userId=self.user_id, q=query, maxResults=1)
-        )
+        return BatchCall(key, lambda: messages.list(userId=self.user_id, q=query, maxResults=1))
 
     def _create(self, draft: DraftSpec, raw: str) -> BatchCall:
         drafts = self.service.users().drafts()
@@ -110,7 +111,37 @@ class GmailMailbox(Mailbox):
 
         return BatchCall(draft.message_id, build, write=True, alone=guarded)
 
-    # -- the port ---------------------------------------------------------------------------
+    def _copies(self, key: str, message_id: str) -> BatchCall:
+        drafts = self.service.users().drafts()
+        return BatchCall(
+            key,
+            lambda: drafts.list(userId=self.user_id, q=search_term(message_id), maxResults=10),
+        )
+
+    def _delete(self, draft_id: str) -> BatchCall:
+        drafts = self.service.users().drafts()
+        return BatchCall(
+            draft_id, lambda: drafts.delete(userId=self.user_id, id=draft_id), write=True
+        )
+
+    def _dedupe(self, created: dict[str, str]) -> None:
+        """Delete second copies of the drafts this run created (see the module docstring).
+
+        Only drafts with our Message-ID that this run made can be copies: any older one was
+        found by the look-up and nothing was created for it.
+        """
+        found = self.batcher.run([self._copies(mid, mid) for mid in created])
+        extra: list[BatchCall] = []
+        for mid, result in found.items():
+            ids = [str(d.get("id", "")) for d in _found(result, "drafts")]
+            if len(ids) > 1:
+                keep = created[mid] if created[mid] in ids else ids[0]
+                created[mid] = keep
+                extra += [self._delete(i) for i in ids if i != keep]
+        for result in self.batcher.run(extra).values():
+            if not result.ok and result.status not in (404, 410):
+                assert result.error is not None
+                log.warning("could not delete a duplicate draft: %s", short_reason(result.error))
 
     def _lookup(self, drafts: Sequence[DraftSpec]) -> dict[str, DraftOutcome | None]:
         """Each Message-ID's state if already there (or failed look-up); ``None`` if absent."""
@@ -170,6 +201,8 @@ class GmailMailbox(Mailbox):
         message = build_message(draft, attachment, self.clock())
         return base64.urlsafe_b64encode(bytes(message)).decode("ascii")
 
+    # -- the port ---------------------------------------------------------------------------
+
     def ensure(self, drafts: Sequence[DraftSpec]) -> list[DraftOutcome]:
         unique = list({d.message_id: d for d in drafts}.values())
         if not unique:
@@ -184,13 +217,17 @@ class GmailMailbox(Mailbox):
                 outcomes[draft.message_id] = raw
             else:
                 creates.append(self._create(draft, raw))
+        created: dict[str, str] = {}
         for mid, result in self.batcher.run(creates, idempotent=False).items():
             if result.ok:
-                draft_id = str((result.value or {}).get("id", ""))
-                outcomes[mid] = DraftOutcome(mid, "created", draft_id)
+                created[mid] = str((result.value or {}).get("id", ""))
             else:
                 assert result.error is not None
                 outcomes[mid] = DraftOutcome(mid, "failed", error=short_reason(result.error))
+        if created:
+            self._dedupe(created)
+        for mid, draft_id in created.items():
+            outcomes[mid] = DraftOutcome(mid, "created", draft_id)
         return [o for d in drafts if (o := outcomes[d.message_id]) is not None]
 
     def request_counts(self) -> dict[str, int]:

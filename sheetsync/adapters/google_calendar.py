@@ -108,9 +108,7 @@ class GoogleCalendar(Calendar):
         events = self.service.events()
         return BatchCall(
             spec.event_id,
-            lambda: events.patch(
-                calendarId=self._calendar(spec), eventId=spec.event_id, body=body
-            ),
+            lambda: events.patch(calendarId=self._calendar(spec), eventId=spec.event_id, body=body),
             write=True,
         )
 

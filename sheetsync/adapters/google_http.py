@@ -358,7 +358,7 @@ class _Exhausted(RetryError):
     """A transient error that has already used up its retries (so it is not retried again)."""
 
     def __init__(self, cause: BaseException) -> None:
-        super().__init__("retries exhausted", cause)
+        super().__init__("retries exhausted", cause)  # type: ignore[no-untyped-call]
 
 
 # -- building the clients ------------------------------------------------------------------------
@@ -414,7 +414,7 @@ class EndpointHTTPClient(HTTPClient):
         base = urlsplit(self.endpoint)
         return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         endpoint: str,

@@ -97,7 +97,9 @@ class GoogleSheetStore(SheetStore):
         )
         ranges = reply.get("valueRanges", [])
         # Value ranges come back in the order asked for.
-        return {name: _table(name, vr.get("values", [])) for name, vr in zip(tabs, ranges, strict=True)}
+        return {
+            name: _table(name, vr.get("values", [])) for name, vr in zip(tabs, ranges, strict=True)
+        }
 
     def _existing_tabs(self) -> set[str]:
         self.counter.round_trips += 1
@@ -112,10 +114,12 @@ class GoogleSheetStore(SheetStore):
         except gspread.exceptions.APIError as exc:
             if http_status(exc) != 400:
                 raise
-        # A 400 here almost always means a tab is missing ("Unable to parse range"). Read the
-        # tabs that exist, so the missing one is reported by name as a TemplateError.
-        present = self._existing_tabs()
-        wanted = [t for t in tabs if t in present]
+            # A 400 here usually means a tab is missing ("Unable to parse range"). Read the
+            # tabs that exist, so the missing one is reported by name as a TemplateError.
+            present = self._existing_tabs()
+            wanted = [t for t in tabs if t in present]
+            if len(wanted) == len(tabs):
+                raise  # every tab is there: the 400 is about something else
         return self._batch_get(wanted) if wanted else {}
 
     # -- the port ---------------------------------------------------------------------------

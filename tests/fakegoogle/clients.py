@@ -20,6 +20,7 @@ from typing import Any
 
 import gspread
 import httplib2
+import requests
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.transport.requests import AuthorizedSession
 from google_auth_httplib2 import AuthorizedHttp
@@ -75,20 +76,28 @@ class RedirectingHttp(httplib2.Http):  # type: ignore[misc]
         )
 
 
-class RedirectingSession(AuthorizedSession):  # type: ignore[misc]
+class RedirectingSession(AuthorizedSession):
     """A google-auth ``AuthorizedSession`` (a ``requests.Session``) aimed at the fake."""
 
     def __init__(self, base_url: str, credentials: Credentials | None = None) -> None:
-        super().__init__(credentials or AnonymousCredentials())
+        creds = credentials or AnonymousCredentials()  # type: ignore[no-untyped-call]
+        super().__init__(creds)  # type: ignore[no-untyped-call]
         self.base_url = base_url
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        return super().request(method, redirect(url, self.base_url), *args, **kwargs)
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        target = url.decode() if isinstance(url, bytes) else url
+        response: requests.Response = super().request(  # type: ignore[no-untyped-call]
+            method, redirect(target, self.base_url), *args, **kwargs
+        )
+        return response
 
 
 def authorized_http(base_url: str, credentials: Credentials | None = None) -> AuthorizedHttp:
     """Anonymous-credential httplib2 client for ``build(..., http=...)``."""
-    return AuthorizedHttp(credentials or AnonymousCredentials(), http=RedirectingHttp(base_url))
+    creds = credentials or AnonymousCredentials()  # type: ignore[no-untyped-call]
+    return AuthorizedHttp(creds, http=RedirectingHttp(base_url))
 
 
 def build_service(base_url: str, api: str, **kwargs: Any) -> Any:
@@ -106,7 +115,8 @@ def build_service(base_url: str, api: str, **kwargs: Any) -> Any:
 
 def gspread_client(base_url: str) -> gspread.Client:
     """A gspread client over :class:`RedirectingSession`."""
-    return gspread.Client(auth=AnonymousCredentials(), session=RedirectingSession(base_url))
+    anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+    return gspread.Client(auth=anonymous, session=RedirectingSession(base_url))
 
 
 def api_endpoint(base_url: str, api: str) -> str:

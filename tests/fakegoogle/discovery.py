@@ -133,7 +133,8 @@ class ApiDoc:
 
     @property
     def schemas(self) -> Mapping[str, Any]:
-        return self.doc.get("schemas", {})
+        schemas: Mapping[str, Any] = self.doc.get("schemas", {})
+        return schemas
 
 
 @functools.cache

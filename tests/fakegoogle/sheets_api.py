@@ -9,10 +9,11 @@ editing the sheet (insert/delete/move/sort rows) between two API requests.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from . import a1
 from .a1 import Box
@@ -573,27 +574,18 @@ class SheetsApi:
         option = self._input_option(call.param("valueInputOption"))
         sheet, box = self.resolve(ss, call.params["range"])
         values = body.get("values", [])
-        # Sheets' "table" starts at the range's first row and runs down while rows hold data
-        # in the range's columns; values go to the first row after it. (So an empty row at the
-        # range start -- gspread's insert_rows makes one -- receives the values, and a gap in
-        # the data is filled before later rows.)
-        col_end = box.col1 if box.col1 is not None and not box.single else None
-        last = box.row0
-        while last < len(sheet.cells) and any(
-            sheet.get(last, c) is not None
-            for c in range(box.col0, col_end if col_end is not None else len(sheet.cells[last]))
-        ):
-            last += 1
-        start = last
+        table = _find_table(sheet, box)
         out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
-        if last > box.row0:
-            width = max(len(sheet.cells[r]) for r in range(box.row0, last))
-            table_end = col_end if col_end is not None else max(width, box.col0 + 1)
-            out["tableRange"] = a1.format_range(sheet.title, box.row0, last, box.col0, table_end)
+        if table is None:
+            start, first_col = box.row0, box.col0
+        else:
+            top, start, first_col, end_col = table
+            out["tableRange"] = a1.format_range(sheet.title, top, start, first_col, end_col)
         nrows = len(values) if isinstance(values, list) else 0
         if call.param("insertDataOption") == "INSERT_ROWS" and nrows:
             self.insert_rows(sheet, start, nrows)
-        write_box = Box(start, None, box.col0, col_end)
+        col_end = box.col1 if box.col1 is not None and not box.single else None
+        write_box = Box(start, None, first_col, col_end)
         result = self.write(
             sheet, write_box, values, body.get("majorDimension", "ROWS"), option, grow=True
         )
@@ -691,8 +683,10 @@ class SheetsApi:
         return Reply(out)
 
     def _apply(self, ss: Spreadsheet, kind: str, req: dict[str, Any]) -> dict[str, Any] | None:
-        method: Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None] | None
-        method = getattr(self, f"_r_{kind}", None)
+        method = cast(
+            Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None] | None,
+            getattr(self, f"_r_{kind}", None),
+        )
         if method is not None:
             return method(ss, req)
         # Kinds without a model here (formatting, sizing, filters, ...) passed the schema
@@ -966,13 +960,46 @@ class SheetsApi:
         for spec in reversed(req.get("sortSpecs") or []):
             idx = int(spec.get("dimensionIndex", 0)) - c0
             descending = spec.get("sortOrder") == "DESCENDING"
-            block.sort(key=lambda row, i=idx: sort_key(row[i]), reverse=descending)
+            block.sort(key=functools.partial(_column_key, idx), reverse=descending)
         for i, row in enumerate(block):
             for j, value in enumerate(row):
                 sheet.put(r0 + i, c0 + j, value)
 
 
 # ---- module helpers ---------------------------------------------------------------------
+
+
+def _find_table(sheet: Sheet, box: Box) -> tuple[int, int, int, int] | None:
+    """Sheets' append target: (top row, row after the table, first column, end column).
+
+    The "table" is found by searching the range for data: its first row holding any value
+    starts it, and it runs down while rows hold data. A lone-cell range (gspread's
+    insert_rows sends one) searches only that cell but then extends right. So a range
+    whose data starts at B2 appends at B3, and a blank row inside the data is filled first.
+    """
+    search_end = box.row1 if box.row1 is not None else len(sheet.cells)
+    bounded = box.col1 is not None and not box.single
+
+    def has_data(row: int, first: int) -> bool:
+        if row >= len(sheet.cells):
+            return False
+        end = box.col1 if bounded and box.col1 is not None else len(sheet.cells[row])
+        return any(sheet.get(row, c) is not None for c in range(first, end))
+
+    top = next(
+        (r for r in range(box.row0, min(search_end, len(sheet.cells))) if has_data(r, box.col0)),
+        None,
+    )
+    if top is None or (box.single and top != box.row0):
+        return None
+    line = sheet.cells[top]
+    first_col = next(c for c in range(box.col0, len(line)) if line[c] is not None)
+    bottom = top
+    while has_data(bottom, box.col0):
+        bottom += 1
+    width = max(len(sheet.cells[r]) for r in range(top, bottom))
+    end_col = box.col1 if bounded and box.col1 is not None else max(width, first_col + 1)
+    return top, bottom, first_col, end_col
 
 
 def _row_width(sheet: Sheet, row: int, col0: int) -> int:
@@ -1050,6 +1077,10 @@ def _apply_path(target: dict[str, Any], source: dict[str, Any], path: str) -> No
         dst.pop(parts[-1], None)
     else:
         dst[parts[-1]] = copy.deepcopy(src)
+
+
+def _column_key(index: int, row: list[Cell]) -> tuple[int, Any]:
+    return sort_key(row[index])
 
 
 def sort_key(cell: Cell) -> tuple[int, Any]:

@@ -1,0 +1,88 @@
+"""Harnesses that run the shared port suite (``test_port_contract.py``) on the Google adapters.
+
+Each harness gets its own fake Google server (so drafts and calendars of one test never show up
+in another) and reads the fake's state directly, as ``port_harness`` reads the local files.
+The servers are stopped when the test session ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fakegoogle import FakeGoogle
+from googlekit import FAST, NOW, clients, template_sheet
+from port_harness import CalendarHarness, MailboxHarness, SheetHarness
+
+from sheetsync.adapters.gmail_drafts import GmailMailbox
+from sheetsync.adapters.google_calendar import GoogleCalendar
+from sheetsync.adapters.google_http import batch_uri
+from sheetsync.adapters.google_sheets import GoogleSheetStore
+from sheetsync.cells import Cell
+
+_counter = itertools.count(1)
+
+
+def _server() -> FakeGoogle:
+    server = FakeGoogle(seed=next(_counter)).start()
+    atexit.register(server.stop)
+    return server
+
+
+def google_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarness:
+    server = _server()
+    sid = template_sheet(server)
+
+    def read_rows(tab: str) -> list[list[Cell]]:
+        # Like the local harness: full-width rows, empty cells as None, empty rows left out.
+        values = server.sheet_rows(sid, tab)
+        width = max((len(r) for r in values), default=0)
+        padded = [[None if v == "" else v for v in r] + [None] * (width - len(r)) for r in values]
+        return [r for r in padded if any(v is not None for v in r)]
+
+    def set_rows(tab: str, new_rows: list[list[Cell]]) -> None:
+        header = server.sheet_rows(sid, tab)[:1]
+        server.set_sheet_rows(sid, tab, [*header, *[list(r) for r in new_rows]])
+
+    for tab, tab_rows in rows.items():
+        set_rows(tab, tab_rows)
+    gc, _, _ = clients(server)
+    return SheetHarness(GoogleSheetStore(gc, sid, FAST), read_rows, set_rows)
+
+
+def google_calendar(tmp_path: Path) -> CalendarHarness:
+    server = _server()
+    _, service, _ = clients(server)
+    calendar = GoogleCalendar(service, "sheet", batch_uri("calendar", server.url), FAST)
+
+    def events() -> dict[str, tuple[date, str, bool]]:
+        out = {}
+        for event in server.calendar_events(include_deleted=True):
+            day = date.fromisoformat(event["start"]["date"])
+            out[event["id"]] = (day, event.get("summary", ""), event["status"] == "cancelled")
+        return out
+
+    return CalendarHarness(calendar, events)
+
+
+def google_mailbox(tmp_path: Path) -> MailboxHarness:
+    server = _server()
+    attachments = tmp_path / "files"
+    attachments.mkdir(exist_ok=True)
+    _, _, service = clients(server)
+    mailbox = GmailMailbox(
+        service, batch_uri("gmail", server.url), attachments, FAST, clock=lambda: NOW
+    )
+
+    def drafts() -> dict[str, tuple[str, list[str]]]:
+        out: dict[str, tuple[str, list[str]]] = {}
+        for message in server.gmail_drafts().values():
+            parsed: Any = message.parsed
+            names = [p.get_filename() for p in parsed.walk() if p.get_filename()]
+            out[message.header("Message-ID")] = (message.header("Subject"), names)
+        return out
+
+    return MailboxHarness(mailbox, drafts, attachments)

@@ -1,0 +1,474 @@
+"""The Google adapters against the fake Google server: request counts, RAW writes, batching,
+Calendar's insert/409/patch/cancel, Gmail's look-up before create, and the retry policy.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fakegoogle import FakeGoogle, Fault
+from googlekit import FAST, NOW, clients, demo_sheet, template_sheet
+
+from sheet_template import TEMPLATE
+from sheetsync.adapters.gmail_drafts import GmailMailbox
+from sheetsync.adapters.google_calendar import GoogleCalendar, sheet_tag
+from sheetsync.adapters.google_http import batch_uri, is_transient, retry_policy
+from sheetsync.adapters.google_sheets import GoogleSheetStore
+from sheetsync.demo import FLYER_PDF
+from sheetsync.errors import BackendError
+from sheetsync.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.table import RowRef, column_map, row_refs
+from sheetsync.writeback import CellWrite
+
+DAY = date(2026, 12, 10)
+#: A 403 that is not a rate limit (the fake's status shortcut makes every 403 a rate limit).
+FORBIDDEN = Fault("403", 403, "forbidden", "global", "The caller does not have permission")
+NO_SCOPE = Fault("403-scope", 403, "insufficientPermissions", "global", "Insufficient Permission")
+
+
+def fault(status: int, reason: str) -> Fault | int:
+    return FORBIDDEN if (status, reason) == (403, "forbidden") else status
+
+
+@pytest.fixture
+def server():
+    with FakeGoogle(seed=7) as fake:
+        yield fake
+
+
+# -- Sheets ---------------------------------------------------------------------------------
+
+
+def sheet_store(server: FakeGoogle, spreadsheet_id: str) -> GoogleSheetStore:
+    gc, _, _ = clients(server)
+    return GoogleSheetStore(gc, spreadsheet_id, FAST)
+
+
+def contact_refs(store: GoogleSheetStore) -> list[RowRef]:
+    table = store.read().table("Contacts")
+    tab = TEMPLATE.tab("Contacts")
+    return [r for r in row_refs(table, tab, column_map(table, tab)) if r is not None]
+
+
+def test_read_is_one_batch_get_of_every_tab_with_serial_dates(server):
+    sid = demo_sheet(server)
+    server.reset_log()
+    store = sheet_store(server, sid)
+    snapshot = store.read()
+    (request,) = server.requests("sheets")
+    assert request.method_id == "sheets.spreadsheets.values.batchGet"
+    assert request.query["ranges"] == [tab.name for tab in TEMPLATE.tabs]
+    assert request.query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
+    assert request.query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
+    assert set(snapshot.tables) == {tab.name for tab in TEMPLATE.tabs}
+    contacts = snapshot.table("Contacts")
+    assert contacts.header[1] == "Name"
+    # Dates typed by a person come back as serial day numbers.
+    assert any(isinstance(v, int | float) and v > 40000 for row in contacts.rows for v in row)
+    assert store.request_counts() == {"sheets": 1}
+    assert store.namespace == sid
+
+
+def test_write_is_two_requests_raw_and_keeps_formula_text(server):
+    sid = demo_sheet(server)
+    store = sheet_store(server, sid)
+    first, second = contact_refs(store)[:2]
+    server.reset_log()
+    report = store.write(
+        [
+            CellWrite(first, "Sync status", "=1+1"),
+            CellWrite(first, "Next follow-up", DAY),
+            CellWrite(second, "Row ID", "C0002"),
+        ],
+        [["Summary title"], ["Goal", 1]],
+    )
+    assert [r.method_id for r in server.requests("sheets")] == [
+        "sheets.spreadsheets.values.batchGet",
+        "sheets.spreadsheets.values.batchUpdate",
+    ]
+    body = server.requests("sheets")[1].body
+    assert body["valueInputOption"] == "RAW"
+    assert report.cells_written == 3 and report.summary_written
+    rows = server.sheet_rows(sid, "Contacts")
+    header = rows[0]
+    assert rows[first.row_number - 1][header.index("Sync status")] == "=1+1"
+    assert rows[first.row_number - 1][header.index("Next follow-up")] == "2026-12-10"
+    assert rows[second.row_number - 1][header.index("Row ID")] == "C0002"
+    assert server.sheet_rows(sid, "Summary") == [["Summary title"], ["Goal", 1]]
+
+
+def test_summary_is_padded_so_old_content_is_cleared(server):
+    sid = template_sheet(server)
+    store = sheet_store(server, sid)
+    store.write([], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.write([], [["new"]])
+    assert server.sheet_rows(sid, "Summary") == [["new"]]
+
+
+def test_sheets_request_count_does_not_grow_with_the_sheet(server):
+    sid = template_sheet(server)
+    gc, _, _ = clients(server)
+    rows = [[f"C{n:04d}", f"Person {n}", "", "", "", "", "GP / PCP"] for n in range(1, 401)]
+    gc.http_client.values_batch_update(
+        sid, body={"valueInputOption": "RAW", "data": [{"range": "Contacts!A2", "values": rows}]}
+    )
+    store = sheet_store(server, sid)
+    refs = contact_refs(store)
+    store.write([CellWrite(ref, "Sync status", "OK") for ref in refs], [["s"]])
+    assert store.request_counts() == {"sheets": 3}
+
+
+def test_missing_tab_is_a_template_error_naming_it(server):
+    sid = server.create_spreadsheet(
+        "Bare", [tab.name for tab in TEMPLATE.tabs if tab.name != "Log"]
+    )
+    snapshot = sheet_store(server, sid).read()
+    assert "Log" not in snapshot.tables
+    with pytest.raises(Exception, match="no tab named 'Log'"):
+        snapshot.table("Log")
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (429, None),
+        (503, None),
+        (500, None),
+        (403, "rateLimitExceeded"),
+        (403, "userRateLimitExceeded"),
+    ],
+)
+def test_sheets_read_retries_transient_errors(server, status, reason):
+    sid = template_sheet(server)
+    server.reset_log()
+    server.fail_next(2, status, reason=reason, apis={"sheets"})
+    store = sheet_store(server, sid)
+    assert "Contacts" in store.read().tables
+    assert len(server.requests("sheets")) == 3
+    assert store.request_counts() == {"sheets": 3}
+
+
+def test_sheets_retries_a_dropped_connection(server):
+    sid = template_sheet(server)
+    server.reset_log()
+    server.fail_next(1, drop=True, apis={"sheets"})
+    assert "Contacts" in sheet_store(server, sid).read().tables
+    assert [r.dropped for r in server.requests("sheets")] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "requests"),
+    # A 400 on the read makes one metadata request to see whether a tab is missing.
+    [(400, "badRequest", 2), (404, "notFound", 1), (403, "forbidden", 1)],
+)
+def test_sheets_permanent_errors_are_not_retried(server, status, reason, requests):
+    sid = template_sheet(server)
+    server.reset_log()
+    server.fail_next(1, fault(status, reason), reason=reason, apis={"sheets"})
+    store = sheet_store(server, sid)
+    with pytest.raises(BackendError) as caught:
+        store.read()
+    assert caught.value.code == status
+    assert str(caught.value).startswith(f"Reading the Sheet failed: HTTP {status} {reason}")
+    methods = [r.method_id for r in server.requests("sheets")]
+    assert methods.count("sheets.spreadsheets.values.batchGet") == 1
+    assert len(methods) == requests
+
+
+def test_sheets_gives_up_after_the_deadline(server):
+    sid = template_sheet(server)
+    server.fail_next(1000, 503, apis={"sheets"})
+    gc, _, _ = clients(server)
+    store = GoogleSheetStore(gc, sid, retry_policy(initial=0.001, maximum=0.002, deadline=0.2))
+    with pytest.raises(BackendError) as caught:
+        store.read()
+    assert caught.value.code == 503
+    assert "still failing after retries" in str(caught.value)
+
+
+# -- Calendar -------------------------------------------------------------------------------
+
+
+def event(n: int, day: date = DAY, title: str = "Nurture", cancelled: bool = False) -> EventSpec:
+    event_id = f"{n:032d}".replace("0", "a")[:32]
+    return EventSpec(
+        event_id,
+        "nurture",
+        "primary",
+        day,
+        f"{title} {n}",
+        "Share an article",
+        (),
+        cancelled=cancelled,
+    )
+
+
+def calendar(server: FakeGoogle, retry=FAST) -> GoogleCalendar:
+    _, service, _ = clients(server)
+    return GoogleCalendar(service, "sheet-1", batch_uri("calendar", server.url), retry)
+
+
+def test_calendar_inserts_all_day_tagged_events_with_our_ids(server):
+    cal = calendar(server)
+    outcomes = cal.apply([event(1), event(2)])
+    assert [o.action for o in outcomes] == ["created", "created"]
+    stored = {e["id"]: e for e in server.calendar_events()}
+    created = stored[event(1).event_id]
+    assert created["start"] == {"date": "2026-12-10"}
+    assert created["end"] == {"date": "2026-12-11"}
+    assert created["extendedProperties"]["private"] == {
+        "sheetsync": "1",
+        "purpose": "nurture",
+        "sheet": sheet_tag("sheet-1"),
+    }
+    assert "sheet-1" not in str(created)
+    assert cal.request_counts() == {"calendar": 1, "calendar_writes": 2}
+    assert all(not r.authorized for r in server.requests())
+
+
+def test_calendar_409_gets_and_patches_only_what_changed(server):
+    calendar(server).apply([event(1), event(2), event(3)])
+    server.reset_log()
+    cal = calendar(server)
+    wanted = [event(1), event(2, day=DAY + timedelta(days=3)), event(3, title="Coffee")]
+    outcomes = cal.apply(wanted)
+    assert [o.action for o in outcomes] == ["unchanged", "moved", "updated"]
+    stored = {e["id"]: e for e in server.calendar_events()}
+    assert stored[event(2).event_id]["start"] == {"date": "2026-12-13"}
+    assert stored[event(3).event_id]["summary"] == "Coffee 3"
+    # insert batch (3 x 409), get batch, patch batch
+    assert server.http_round_trips("calendar") == 3
+    assert server.count("calendar", method_id="events.patch") == 2
+    assert len(server.calendar_events()) == 3
+
+
+def test_calendar_restores_an_event_a_person_deleted(server):
+    calendar(server).apply([event(1)])
+    server.calendar_delete_event("primary", event(1).event_id)
+    (outcome,) = calendar(server).apply([event(1)])
+    assert outcome.action == "updated"
+    (stored,) = server.calendar_events()
+    assert stored["status"] == "confirmed"
+
+
+def test_calendar_cancels_and_reports_absent_events(server):
+    calendar(server).apply([event(1)])
+    outcomes = calendar(server).apply([event(1, cancelled=True), event(2, cancelled=True)])
+    assert [o.action for o in outcomes] == ["cancelled", "absent"]
+    assert server.calendar_events() == []
+    assert server.calendar_events(include_deleted=True)[0]["status"] == "cancelled"
+
+
+def test_calendar_batches_carry_at_most_50_calls(server):
+    server.reset_log()
+    cal = calendar(server)
+    outcomes = cal.apply([event(n) for n in range(120)])
+    assert {o.action for o in outcomes} == {"created"}
+    assert server.http_round_trips("calendar") == 3
+    envelopes = server.requests("batch-calendar")
+    assert len(envelopes) == 3
+    inner = server.requests("calendar", inner=True)
+    assert len(inner) == 120
+    assert cal.request_counts() == {"calendar": 3, "calendar_writes": 120}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(429, None), (503, None), (403, "rateLimitExceeded"), (403, "userRateLimitExceeded")],
+)
+def test_calendar_retries_failed_batch_items_one_by_one(server, status, reason):
+    server.fail_next(2, status, reason=reason, apis={"calendar"}, include_batch_envelopes=False)
+    cal = calendar(server)
+    outcomes = cal.apply([event(n) for n in range(5)])
+    assert {o.action for o in outcomes} == {"created"}
+    assert len(server.calendar_events()) == 5
+    # one batch, then each of the two failed calls alone
+    assert server.http_round_trips("calendar") == 3
+    assert len(server.requests("batch-calendar")) == 1
+
+
+def test_calendar_retries_a_whole_batch_that_failed(server):
+    server.fail_next(1, 503, apis={"calendar"})  # the envelope itself
+    outcomes = calendar(server).apply([event(n) for n in range(3)])
+    assert {o.action for o in outcomes} == {"created"}
+    assert len(server.requests("batch-calendar")) == 2
+
+
+def test_calendar_survives_dropped_connections(server):
+    # httplib2 re-sends once by itself, so two drops reach our retry policy.
+    server.fail_next(2, drop=True, apis={"calendar"})
+    outcomes = calendar(server).apply([event(n) for n in range(3)])
+    assert {o.action for o in outcomes} == {"created"}
+    assert len(server.calendar_events()) == 3
+
+
+def test_calendar_lost_reply_after_insert_makes_no_duplicate(server):
+    server.fail_next(2, after=True, apis={"calendar"})
+    outcomes = calendar(server).apply([event(n) for n in range(3)])
+    assert all(o.action in ("created", "unchanged") for o in outcomes)
+    assert len(server.calendar_events()) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(400, "invalid"), (404, "notFound"), (403, "forbidden")]
+)
+def test_calendar_permanent_item_errors_fail_that_event_only(server, status, reason):
+    server.fail_next(
+        1, fault(status, reason), reason=reason, apis={"calendar"}, include_batch_envelopes=False
+    )
+    outcomes = calendar(server).apply([event(1), event(2)])
+    assert [o.action for o in outcomes] == ["failed", "created"]
+    assert outcomes[0].error.endswith(f"HTTP {status} {reason}")
+    assert "@" not in outcomes[0].error
+    # no retry: one batch round trip only
+    assert server.http_round_trips("calendar") == 1
+
+
+def test_no_pending_events_means_no_requests(server):
+    cal = calendar(server)
+    assert cal.apply([]) == []
+    assert cal.request_counts() == {"calendar": 0, "calendar_writes": 0}
+
+
+# -- Gmail ----------------------------------------------------------------------------------
+
+
+def draft(n: int, attachment: str | None = None) -> DraftSpec:
+    return DraftSpec(
+        f"<intro.test{n:04d}@sheetsync.invalid>",
+        "intro",
+        (),
+        ((f"Zoë {n}", f"person{n}@example.com"),),
+        ("Alex Morgan", "alex@example.com"),
+        "Would you be open to meeting?",
+        f"Hi {n},\n\nCoffee?\n",
+        Attachment(attachment) if attachment else None,
+    )
+
+
+def mailbox(server: FakeGoogle, folder: Path | None = None, check_sent=True) -> GmailMailbox:
+    _, _, service = clients(server)
+    return GmailMailbox(
+        service, batch_uri("gmail", server.url), folder, FAST, check_sent, clock=lambda: NOW
+    )
+
+
+def test_gmail_creates_drafts_with_our_message_id_and_flyer(server, tmp_path):
+    (tmp_path / "flyer.pdf").write_bytes(FLYER_PDF)
+    box = mailbox(server, tmp_path)
+    outcomes = box.ensure([draft(1), draft(2, attachment="flyer.pdf")])
+    assert [o.state for o in outcomes] == ["created", "created"]
+    stored = server.gmail_drafts()
+    assert set(stored) == {o.draft_id for o in outcomes}
+    by_mid = {f"<{m.message_id}>": m for m in stored.values()}
+    with_flyer = by_mid[draft(2).message_id]
+    names = [p.get_filename() for p in with_flyer.parsed.walk() if p.get_filename()]
+    assert names == ["flyer.pdf"]
+    assert "Zoë 1" in str(by_mid[draft(1).message_id].parsed["To"])
+    assert server.count("gmail", writes_only=True) == 2  # never a send
+
+
+def test_gmail_finds_existing_and_sent_drafts_before_creating(server):
+    first = mailbox(server).ensure([draft(1), draft(2)])
+    server.gmail_send_draft(first[1].draft_id)
+    server.reset_log()
+    box = mailbox(server)
+    outcomes = box.ensure([draft(1), draft(2), draft(3)])
+    assert [(o.state, o.draft_id) for o in outcomes[:2]] == [
+        ("exists", first[0].draft_id),
+        ("sent", ""),
+    ]
+    assert outcomes[2].state == "created"
+    creates = server.count("gmail", method_id="drafts.create")
+    assert creates == 1
+    queries = [r.query["q"][0] for r in server.requests("gmail") if "q" in r.query]
+    assert "rfc822msgid:intro.test0001@sheetsync.invalid" in queries
+    assert "rfc822msgid:intro.test0002@sheetsync.invalid in:sent" in queries
+    assert len(server.gmail_drafts()) == 2
+
+
+def test_gmail_without_sent_scope_checks_drafts_only(server):
+    mailbox(server).ensure([draft(1)])
+    server.reset_log()
+    outcomes = mailbox(server, check_sent=False).ensure([draft(1)])
+    assert outcomes[0].state == "exists"
+    assert server.count("gmail", method_id="messages.list") == 0
+
+
+def test_gmail_sent_search_refused_for_scope_falls_back_to_drafts(server):
+    # A token minted for gmail.compose alone may not search sent mail.
+    server.before_next(
+        "messages.list",
+        lambda info: server.fail_next(1, NO_SCOPE, apis={"gmail"}, include_batch_envelopes=False),
+    )
+    box = mailbox(server)
+    (outcome,) = box.ensure([draft(1)])
+    assert outcome.state == "created"
+    assert box.check_sent is False
+    assert server.count("gmail", method_id="messages.list") == 1
+
+
+def test_gmail_batches_look_ups_and_creates_by_50(server):
+    server.reset_log()
+    box = mailbox(server)
+    outcomes = box.ensure([draft(n) for n in range(30)])
+    assert {o.state for o in outcomes} == {"created"}
+    envelopes = server.requests("batch-gmail")
+    # 60 look-ups in 2 batches, 30 creates in 1, the duplicate check in 1
+    assert len(envelopes) == 4
+    assert box.request_counts()["gmail"] == 4
+
+
+def test_gmail_missing_flyer_fails_that_draft_only(server, tmp_path):
+    outcomes = mailbox(server, tmp_path).ensure([draft(1, attachment="flyer.pdf"), draft(2)])
+    assert outcomes[0].state == "failed" and "Flyer file" in outcomes[0].error
+    assert outcomes[1].state == "created"
+
+
+def test_gmail_lost_replies_after_create_leave_one_draft_each(server):
+    # Gmail stores the first draft of the create batch, then the connection drops; httplib2
+    # silently re-sends the batch (storing that draft again) and the drop repeats. Each draft
+    # is then retried alone, looking up before creating, and the second copy is deleted.
+    server.before_next(
+        "drafts.create",
+        lambda info: server.fail_next(2, after=True, apis={"gmail"}, include_batch_envelopes=False),
+    )
+    outcomes = mailbox(server).ensure([draft(n) for n in range(3)])
+    assert {o.state for o in outcomes} == {"created"}
+    stored = server.gmail_drafts()
+    assert sorted(f"<{m.message_id}>" for m in stored.values()) == sorted(
+        draft(n).message_id for n in range(3)
+    )
+    assert {o.draft_id for o in outcomes} == set(stored)
+    assert server.count("gmail", method_id="drafts.delete") == 1  # the re-sent copy
+
+
+def test_gmail_lookup_failure_creates_nothing(server):
+    server.fail_next(1, 404, reason="notFound", apis={"gmail"}, include_batch_envelopes=False)
+    outcomes = mailbox(server, check_sent=False).ensure([draft(1)])
+    assert outcomes[0].state == "failed"
+    assert outcomes[0].error.startswith("could not check for an existing draft")
+    assert server.gmail_drafts() == {}
+
+
+# -- the retry predicate --------------------------------------------------------------------
+
+
+def test_transient_predicate_covers_connection_errors():
+    import http.client
+
+    import httplib2
+    import requests
+
+    for exc in (
+        ConnectionResetError(),
+        http.client.RemoteDisconnected(),
+        TimeoutError(),
+        httplib2.ServerNotFoundError(),
+        requests.ConnectionError(),
+    ):
+        assert is_transient(exc), exc
+    assert not is_transient(ValueError())
+    assert not is_transient(FileNotFoundError())
