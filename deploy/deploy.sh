@@ -281,5 +281,6 @@ cat <<EOF
 Done. Remaining manual steps (deploy/README.md):
   * share the Sheet and the calendar with ${RUNTIME_SA} (Editor / "Make changes to events");
   * GMAIL_AUTH=delegation only: authorize the client id of ${RUNTIME_SA} for
-    https://www.googleapis.com/auth/gmail.compose in the Admin console (domain-wide delegation).
+    https://www.googleapis.com/auth/gmail.compose,https://www.googleapis.com/auth/gmail.readonly
+    in the Admin console (domain-wide delegation).
 EOF

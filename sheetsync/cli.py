@@ -1,12 +1,16 @@
 """The command line: ``python -m sheetsync init | sync | demo``.
 
-Errors print one clear line and exit non-zero; never a traceback (``--debug`` shows one).
+Local backend: ``init --workbook PATH`` and ``sync --workbook PATH``. Google backend:
+``init --google`` and ``sync --sheet ID``, with ``--api-endpoint URL`` (or
+``SHEETSYNC_API_ENDPOINT``) pointing all three Google APIs at an emulator. Errors print one
+clear line and exit non-zero; never a traceback (``--debug`` shows one).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,15 +26,32 @@ EXIT_ERROR = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sheetsync", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument(
+        "--api-endpoint",
+        default=os.environ.get("SHEETSYNC_API_ENDPOINT") or None,
+        metavar="URL",
+        help="send all Google API calls to this host (an emulator); env SHEETSYNC_API_ENDPOINT",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    init = sub.add_parser("init", help="write a new template workbook")
-    init.add_argument("--workbook", type=Path, required=True, help="path of the .xlsx to create")
+    init = sub.add_parser("init", help="create a new Sheet or workbook from the template")
+    where = init.add_mutually_exclusive_group(required=True)
+    where.add_argument("--workbook", type=Path, help="path of the .xlsx to create")
+    where.add_argument("--google", action="store_true", help="create a Google Sheet")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument("--title", default="Referral network", help="title of the new Sheet")
 
-    sync = sub.add_parser("sync", help="sync a workbook")
-    sync.add_argument("--workbook", type=Path, required=True, help="the .xlsx to sync")
+    sync = sub.add_parser("sync", help="sync a workbook or a Google Sheet")
+    source = sync.add_mutually_exclusive_group(required=True)
+    source.add_argument("--workbook", type=Path, help="the .xlsx to sync (local backend)")
+    source.add_argument("--sheet", metavar="ID", help="the Google spreadsheet id to sync")
     sync.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    sync.add_argument(
+        "--flyer-dir",
+        type=Path,
+        default=Path(os.environ.get("SHEETSYNC_FLYER_DIR") or "."),
+        help="Google backend: folder holding the Settings' flyer file (default: here)",
+    )
 
     demo = sub.add_parser("demo", help="create a sample network and sync it")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
@@ -39,6 +60,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _init(args: argparse.Namespace) -> int:
+    if args.google:
+        from .adapters.google_http import sheets_client
+        from .credentials import load_credentials
+        from .google_init import create_spreadsheet
+
+        credentials = load_credentials(endpoint=args.api_endpoint)
+        client = sheets_client(credentials.sheets, args.api_endpoint)
+        spreadsheet_id = create_spreadsheet(client, args.title)
+        print(f"Created the Sheet {spreadsheet_id}. Share it (and your calendar) with the")
+        print("function's service account, fill in Settings, then run:")
+        print(f"  python -m sheetsync sync --sheet {spreadsheet_id}")
+        return 0
+
     from .workbook_template import write_template
 
     if args.workbook.exists() and not args.force:
@@ -49,7 +83,15 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    report = run_sync(local_backend(args.workbook), utc_now(), dry_run=args.dry_run)
+    if args.sheet:
+        from .bootstrap import google_backend
+
+        backend = google_backend(
+            args.sheet, endpoint=args.api_endpoint, attachments_dir=args.flyer_dir
+        )
+    else:
+        backend = local_backend(args.workbook)
+    report = run_sync(backend, utc_now(), dry_run=args.dry_run)
     print(render_plan(report) if args.dry_run else render_report(report))
     return 0
 

@@ -45,6 +45,8 @@ class Config:
     spreadsheet_id: str | None = None
     calendar_id: str | None = None
     api_endpoint: str | None = None
+    #: Where the flyer named in Settings > Flyer file is read from on the Google backend.
+    flyer_dir: Path = field(default_factory=Path.cwd)
     # Secrets and addresses stay out of repr(): a Config printed in a log or a failing
     # assertion must not leak them.
     access_token: str | None = field(default=None, repr=False)
@@ -100,6 +102,7 @@ class Config:
             spreadsheet_id=_text(environ, "SHEETSYNC_SPREADSHEET_ID"),
             calendar_id=_text(environ, "SHEETSYNC_CALENDAR_ID"),
             api_endpoint=_text(environ, "SHEETSYNC_API_ENDPOINT"),
+            flyer_dir=Path(_text(environ, "SHEETSYNC_FLYER_DIR") or Path.cwd()),
             access_token=_text(environ, "SHEETSYNC_ACCESS_TOKEN"),
             gmail_token_file=_text(environ, "SHEETSYNC_GMAIL_TOKEN_FILE"),
             delegate_subject=_text(environ, "SHEETSYNC_DELEGATE_SUBJECT"),

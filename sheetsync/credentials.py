@@ -11,12 +11,14 @@ Owns which credentials each API gets and with which OAuth scopes:
   Calendar, and for Gmail the user's authority: an authorized-user refresh-token file
   (``SHEETSYNC_GMAIL_TOKEN_FILE``) or domain-wide delegation (``SHEETSYNC_DELEGATE_SUBJECT``).
 
-Scopes (see deploy/README.md, "OAuth scopes"): ``spreadsheets``, ``calendar.events`` and
-``gmail.compose``. Finding a draft's Message-ID among *sent* mail needs ``messages.list`` with
-``q``, which ``gmail.compose`` does not allow (the gmail.v1 discovery document lists
-``mail.google.com``, ``gmail.modify`` and ``gmail.readonly``; ``gmail.metadata`` forbids
-``q``). ``gmail.readonly`` is therefore requested only when ``SHEETSYNC_GMAIL_READ_SENT=1``,
-and ``GoogleCredentials.gmail_reads_sent`` tells the mailbox whether it may look.
+Scopes (see deploy/README.md, "OAuth scopes"): ``spreadsheets``, ``calendar.events``,
+``gmail.compose`` and ``gmail.readonly``. Before creating a draft the sync looks its
+Message-ID up in drafts *and in sent mail*, so that an intro the user already sent is recorded
+as sent and never drafted again. The sent-mail search is ``messages.list`` with ``q``, which
+``gmail.compose`` does not allow (the gmail.v1 discovery document lists ``mail.google.com``,
+``gmail.modify`` and ``gmail.readonly``; ``gmail.metadata`` forbids ``q``), so ``gmail.readonly``
+is requested too. ``SHEETSYNC_GMAIL_READ_SENT=0`` opts out for a compose-only deployment; the
+mailbox then checks drafts only, and also falls back to that when a token lacks the scope.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ SENT_LOOKUP_SCOPES = frozenset(
 IAM_SIGN_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,14 @@ class GoogleCredentials:
         return cls.single(AnonymousCredentials(), reads_sent=True)  # type: ignore[no-untyped-call]
 
     @classmethod
-    def from_access_token(cls, token: str, reads_sent: bool = False) -> GoogleCredentials:
+    def from_access_token(cls, token: str, reads_sent: bool = True) -> GoogleCredentials:
         """A bearer token used as is (the add-on's ``userOAuthToken``)."""
         return cls.single(oauth2.Credentials(token), reads_sent)  # type: ignore[no-untyped-call]
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in _TRUE
+def _reads_sent_wanted(env: Mapping[str, str]) -> bool:
+    """On unless ``SHEETSYNC_GMAIL_READ_SENT`` says no: the issue asks for the sent check."""
+    return env.get("SHEETSYNC_GMAIL_READ_SENT", "1").strip().lower() not in _FALSE
 
 
 def _reads_sent(credentials: Credentials) -> bool:
@@ -147,7 +150,7 @@ def load_credentials(
 ) -> GoogleCredentials:
     """Credentials for the three APIs, from the environment (see the module docstring)."""
     env = os.environ if env is None else env
-    read_sent = _flag(env, "SHEETSYNC_GMAIL_READ_SENT")
+    read_sent = _reads_sent_wanted(env)
     token = env.get("SHEETSYNC_ACCESS_TOKEN", "").strip()
     if token:
         return GoogleCredentials.from_access_token(token, reads_sent=read_sent)
@@ -169,4 +172,4 @@ def load_credentials(
         # Without either, Gmail needs ADC that are a user's (gcloud auth application-default
         # login with the Gmail scope); a service account alone has no mailbox.
         gmail = _adc(gmail_scopes)
-    return GoogleCredentials(service, service, gmail, _reads_sent(gmail))
+    return GoogleCredentials(service, service, gmail, read_sent and _reads_sent(gmail))

@@ -199,6 +199,7 @@ def make_backend(
         sheet_id,
         endpoint=config.api_endpoint,
         credentials=credentials,
+        attachments_dir=config.flyer_dir,
         calendar_id=config.calendar_id,
     )
     return backend

@@ -27,6 +27,9 @@ def render_report(report: SyncReport, limit: int = 15) -> str:
         + _counts(dict(report.drafts), ("created", "exists", "sent", "failed"))
     )
     lines.append(f"  Cells {verb}written: {len(report.writes)}")
+    if report.requests:
+        calls = ", ".join(f"{api} {count}" for api, count in sorted(report.requests.items()))
+        lines.append(f"  API requests: {calls}")
     if report.write_report and report.write_report.rows_not_found:
         lines.append(
             f"  Rows moved or edited during the sync, left for the next one: "

@@ -30,9 +30,11 @@ def test_endpoint_without_configuration_is_anonymous():
 def test_access_token_is_used_as_is():
     creds = load_credentials({"SHEETSYNC_ACCESS_TOKEN": "ya29.test"}, endpoint="http://x")
     assert creds.sheets.token == "ya29.test"
-    assert not creds.gmail_reads_sent
-    reads = load_credentials({"SHEETSYNC_ACCESS_TOKEN": "t", "SHEETSYNC_GMAIL_READ_SENT": "1"})
-    assert reads.gmail_reads_sent
+    assert creds.gmail_reads_sent
+    compose_only = load_credentials(
+        {"SHEETSYNC_ACCESS_TOKEN": "t", "SHEETSYNC_GMAIL_READ_SENT": "0"}
+    )
+    assert not compose_only.gmail_reads_sent
 
 
 def test_gmail_token_file_and_delegation_are_exclusive():
