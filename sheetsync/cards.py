@@ -177,7 +177,7 @@ def homepage_card(summary: Summary, endpoint: str) -> Json:
     """The sidebar's home: goals, next actions, overdue follow-ups, problems, and the buttons."""
     return _card(
         "sheetsync: your referral network",
-        f"Figures as of {esc(summary.last_sync)}",
+        f"Last sync: {esc(summary.previous_sync or 'not yet')}",
         [
             _goals_section(summary),
             _next_actions_section(summary),

@@ -18,10 +18,12 @@ from .cells import Cell, as_text
 from .ids import practice_key
 from .models import Contact
 from .plan import Overdue, Plan
+from .table import Table
 from .validation import Problem, Validated
 
 #: Sheet row (1-based) of the goal table's header; the goals follow on the next rows.
 GOAL_HEADER_ROW = 4
+LAST_SYNC = "Last sync"
 #: The goals, one per kind of relationship the article sets a target for.
 GOAL_COUNT = 5
 GOAL_COLUMNS = ("Goal", "Target", "Current", "Gap", "Status", "Next action", "Target (min)")
@@ -76,6 +78,8 @@ class Summary:
     problems: tuple[Problem, ...]
     last_sync: str
     today: date
+    #: The "Last sync" the Summary tab showed before this sync ("" if it never ran).
+    previous_sync: str = ""
 
     @property
     def next_actions(self) -> tuple[Goal, ...]:
@@ -159,8 +163,19 @@ def _case_study(contacts: Sequence[Contact], validated: Validated) -> tuple[Slot
     )
 
 
+def previous_sync(table: Table | None) -> str:
+    """The "Last sync" time a Summary tab shows, as written by ``summary_grid``."""
+    for row in table.rows[:3] if table else ():
+        if len(row) > 1 and as_text(row[0]) == LAST_SYNC:
+            return as_text(row[1])
+    return ""
+
+
 def build_summary(
-    validated: Validated, plan: Plan, problems: Sequence[Problem] | None = None
+    validated: Validated,
+    plan: Plan,
+    problems: Sequence[Problem] | None = None,
+    previous: str = "",
 ) -> Summary:
     """The Summary's figures. ``problems`` defaults to the plan's."""
     s = validated.settings
@@ -289,6 +304,7 @@ def build_summary(
         problems=tuple(plan.problems if problems is None else problems),
         last_sync=plan.now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + s.time_zone,
         today=plan.today,
+        previous_sync=previous,
     )
 
 
@@ -302,7 +318,7 @@ def summary_grid(summary: Summary) -> list[list[Cell]]:
     """The Summary tab as rows of cells; the goal table starts at ``GOAL_HEADER_ROW``."""
     grid: list[list[Cell]] = [
         ["sheetsync summary: your referral network"],
-        ["Last sync", summary.last_sync],
+        [LAST_SYNC, summary.last_sync],
         [],
         list(GOAL_COLUMNS),
     ]

@@ -17,7 +17,7 @@ from datetime import datetime
 from .plan import DraftOutcome, EventOutcome, Plan
 from .planner import make_plan
 from .ports import Calendar, Mailbox, SheetStore, WriteReport
-from .summary import Summary, build_summary, summary_grid
+from .summary import Summary, build_summary, previous_sync, summary_grid
 from .validation import Problem, validate
 from .writeback import CellWrite, compose
 
@@ -106,7 +106,9 @@ def run_sync(
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
     problems = [*plan.problems, *extra]
-    summary = build_summary(validated, plan, problems)
+    summary = build_summary(
+        validated, plan, problems, previous_sync(snapshot.tables.get("Summary"))
+    )
     report = SyncReport(
         plan=plan,
         summary=summary,

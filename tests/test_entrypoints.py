@@ -498,6 +498,10 @@ def test_addon_preview_then_sync(workbook):
     (card,) = valid_cards(synced.get_json(), "action", "updateCard")
     assert "Sync finished" in card_text(card)
     assert fingerprint(workbook) != before
+
+    home = post_addon(addon_event(token))
+    (card,) = valid_cards(home.get_json(), "trigger", "pushCard")
+    assert "Last sync: 20" in card_text(card)
     assert list((workbook.parent / "drafts").glob("*.eml"))
 
     home = post_addon(addon_event(token, action="home"))

@@ -103,3 +103,14 @@ def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems()
     assert "Overdue follow-ups: 1" in text
     assert any(line.startswith("C0002 | Late |") for line in text)
     assert grid[1][0] == "Last sync" and grid[1][1].endswith("UTC")
+
+
+def test_previous_sync_time_is_read_back_from_the_summary_tab():
+    from sheetsync.summary import previous_sync
+    from sheetsync.table import Table
+
+    s = summary_for()
+    grid = summary_grid(s)
+    table = Table("Summary", tuple(grid[0]), tuple(tuple(r) for r in grid[1:]))
+    assert previous_sync(table) == s.last_sync
+    assert previous_sync(Table("Summary", (), ())) == ""
