@@ -19,11 +19,16 @@ demo: $(BIN)/.runtime
 
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy sheetsync sheet_template main.py
+	$(BIN)/mypy sheetsync sheet_template main.py bench
 	$(BIN)/python -m pytest
 
 soak: $(BIN)/.dev
 	SHEETSYNC_SOAK=1 $(BIN)/python -m pytest tests -k "soak or fault or crash" -q
+
+# Sync and cold-start figures, checked against the performance targets (see README,
+# "Performance"); writes bench/results.json. Takes a few minutes.
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) demo-output

@@ -19,12 +19,11 @@ datetime.date(2025, 12, 9)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
-
-from email_validator import EmailNotValidError, validate_email
 
 Cell = str | int | float | bool | date | datetime | None
 DateOrder = Literal["DMY", "MDY"]
@@ -32,6 +31,7 @@ DateOrder = Literal["DMY", "MDY"]
 # Spreadsheet serial day 0 (both Google Sheets and Excel, ignoring Excel's 1900 leap-year bug,
 # which only affects dates before March 1900).
 SERIAL_EPOCH = date(1899, 12, 30)
+_EPOCH_ORDINAL = SERIAL_EPOCH.toordinal()
 # Serial numbers outside this window are almost surely not dates (1 Jan 1950 to 31 Dec 2199).
 _SERIAL_MIN, _SERIAL_MAX = 18264, 109573
 
@@ -69,6 +69,8 @@ def is_blank(value: Cell) -> bool:
 
 def as_text(value: Cell) -> str:
     """A cell as trimmed text; whole numbers lose their ``.0`` and dates become ISO."""
+    if type(value) is str:  # most cells: checked first, as this runs for every cell
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -109,7 +111,7 @@ def from_serial(serial: float) -> date:
     """A spreadsheet serial day number as a date."""
     if not _SERIAL_MIN <= serial <= _SERIAL_MAX:
         raise ValueError("is a number, not a date")
-    return SERIAL_EPOCH + timedelta(days=int(serial))
+    return date.fromordinal(_EPOCH_ORDINAL + int(serial))  # faster than adding a timedelta
 
 
 def parse_date(value: Cell, order: DateOrder) -> date | None:
@@ -181,13 +183,44 @@ def parse_int(value: Cell, minimum: int = 0, maximum: int = 10_000) -> int | Non
     return number
 
 
+# A plain ASCII address: a dot-atom local part (RFC 5322 atext), letter-digit-hyphen domain
+# labels and a letters-only top-level domain. email_validator accepts every address this
+# matches (within the length limits and special-use names checked in ``_plain_email``) and
+# normalizes it by lower-casing the domain, so these skip it: it costs about 80 µs an address,
+# most of a large Sheet's validation. tests/test_cells.py compares the two.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_EMAIL = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
+
+
+def _plain_email(text: str) -> str | None:
+    """``text`` normalized if it is a plain address email_validator surely accepts, else None."""
+    match = _PLAIN_EMAIL.fullmatch(text)
+    if match is None or len(text) > 254:
+        return None
+    local, domain = match[1], match[2].lower()
+    labels = domain.split(".")
+    if len(local) > 64 or len(domain) > 253 or any(label[2:4] == "--" for label in labels):
+        return None  # over a limit, or IDNA's reserved "ab--" form: let email_validator say
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    if labels[-1] in SPECIAL_USE_DOMAIN_NAMES:
+        return None
+    return f"{local}@{domain}"
+
+
 def parse_email(value: Cell) -> str | None:
     """An email address with stray outer whitespace removed; blank is ``None``."""
     if is_blank(value):
         return None
     text = as_text(value)
+    plain = _plain_email(text)  # never matches text with a space in it
+    if plain is not None:
+        return plain
     if any(ch.isspace() for ch in text):
         raise ValueError("is not a valid email address: it contains a space or line break")
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         # No DNS look-ups: the sync must run offline and on every row quickly.
         checked = validate_email(text, check_deliverability=False)
@@ -196,20 +229,33 @@ def parse_email(value: Cell) -> str | None:
     return str(checked.normalized)
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
+    # Cached: a Sheet holds the same few dropdown values in thousands of cells.
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_index(options: tuple[str, ...]) -> dict[str, str]:
+    """Squashed option -> option; the first option wins when two squash alike."""
+    index: dict[str, str] = {}
+    for option in options:
+        index.setdefault(_squash(option), option)
+    return index
 
 
 def parse_choice(value: Cell, choices: Iterable[str]) -> str | None:
     """One of ``choices``, matched ignoring case, spaces and punctuation; blank is ``None``."""
     if is_blank(value):
         return None
-    wanted = _squash(as_text(value))
     options = tuple(choices)
-    for option in options:
-        if _squash(option) == wanted:
-            return option
-    raise ValueError("is not one of: " + ", ".join(options))
+    found = _choice_index(options).get(_squash(as_text(value)))
+    if found is None:
+        raise ValueError("is not one of: " + ", ".join(options))
+    return found
 
 
 def parse_range(value: Cell) -> tuple[int, int]:

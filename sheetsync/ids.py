@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from collections.abc import Iterable
@@ -26,10 +25,33 @@ def _digest(*parts: str) -> bytes:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
 
 
+_BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def _base32(data: bytes, alphabet: str) -> str:
+    """Lower-case base32 of ``data`` (a multiple of 5 bytes, so no padding).
+
+    The same text as ``base64.b32encode`` / ``b32hexencode`` lower-cased, several times faster
+    (those are pure Python); a sync names one id per contact.
+
+    >>> import base64
+    >>> data = bytes(range(40, 60))
+    >>> _base32(data, _BASE32HEX) == base64.b32hexencode(data).decode().lower()
+    True
+    >>> _base32(data[:15], _BASE32) == base64.b32encode(data[:15]).decode().lower()
+    True
+    """
+    if len(data) % 5:
+        raise ValueError("base32 without padding needs a multiple of 5 bytes")
+    number = int.from_bytes(data, "big")
+    count = len(data) * 8 // 5
+    return "".join(alphabet[(number >> shift) & 31] for shift in range(5 * (count - 1), -1, -5))
+
+
 def event_id(namespace: str, key: str, purpose: str) -> str:
     """A Calendar event id: 32 base32hex characters (Calendar allows a-v and 0-9, 5 to 1024)."""
-    encoded = base64.b32hexencode(_digest("event", namespace, key, purpose)[:20])
-    return encoded.decode("ascii").lower()
+    return _base32(_digest("event", namespace, key, purpose)[:20], _BASE32HEX)
 
 
 def is_event_id(text: str) -> bool:
@@ -39,7 +61,7 @@ def is_event_id(text: str) -> bool:
 
 def message_id(namespace: str, key: str, kind: str) -> str:
     """An RFC 5322 Message-ID, carrying no names or emails."""
-    token = base64.b32encode(_digest("draft", namespace, key, kind)[:15]).decode("ascii").lower()
+    token = _base32(_digest("draft", namespace, key, kind)[:15], _BASE32)
     return f"<{kind}.{token}@sheetsync.invalid>"
 
 

@@ -44,29 +44,40 @@ Google's signing certificates rotate (new keys are published ahead of use), so t
 in-process for a few minutes and re-fetched early when a token names a key id we have not seen,
 at most once per :data:`_MIN_REFETCH_INTERVAL_S` so that junk tokens cannot turn us into an
 amplifier against the certificate endpoint.
+
+Cold start: google-auth (and through it requests and the crypto libraries) is imported on the
+first token that gets as far as its signature check. A request with no token, or one that is
+not even shaped like a JWT, is refused with the standard library alone, so a cold instance
+answers it about as fast as a bare function.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import http.client
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-import google.auth.exceptions
-import google.auth.transport
-import google.auth.transport.requests
-from google.auth import jwt
+from typing import TYPE_CHECKING, Any, cast
 
 from sheetsync.errors import AuthError, BackendError, ConfigError
+
+if TYPE_CHECKING:
+    import google.auth.transport
 
 #: The certificate endpoint google.oauth2.id_token uses by default for Google-issued ID tokens
 #: ({key id: PEM X.509 certificate}). Read at TokenPolicy construction time (not import time),
 #: so tests can point policies built by the entry points at a local server by patching it.
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+
+#: For emulators, local runs and tests only: serve your own certificates at this URL (same
+#: ``{key id: PEM}`` format) and ID tokens are verified against them instead of Google's.
+#: Never set it in a deployment: whoever controls that URL can mint tokens that pass.
+CERTS_URL_ENV = "SHEETSYNC_ID_TOKEN_CERTS_URL"
 
 #: Issuers Google uses for its ID tokens; older tokens carry the scheme-less form.
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
@@ -87,13 +98,40 @@ _MAX_TOKEN_CHARS = 16_384
 _SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"
 
 
-# google.auth.jwt has no type annotations; these casts state the signatures we rely on.
-_jwt_decode = cast(Callable[..., Mapping[str, Any]], jwt.decode)
-_jwt_decode_header = cast(Callable[[str], Mapping[str, Any]], jwt.decode_header)
+def _jwt_decode(token: str, **options: Any) -> Mapping[str, Any]:
+    """``google.auth.jwt.decode``, imported on first use (it has no type annotations)."""
+    from google.auth import jwt
+
+    return cast(Callable[..., Mapping[str, Any]], jwt.decode)(token, **options)
+
+
+def _b64url_json(segment: str) -> Any:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+
+
+def _jwt_decode_header(token: str) -> Mapping[str, Any]:
+    """The unverified JOSE header of a compact JWS; ValueError unless it has that shape.
+
+    The standard library alone, so that junk is refused without loading google-auth. As
+    strict as ``google.auth.jwt.decode_header`` (three segments; header and payload are
+    base64url JSON), and the header must be an object.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("wrong number of segments")
+    try:
+        header = _b64url_json(parts[0])
+        _b64url_json(parts[1])
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValueError("a segment is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    return header
 
 
 def _default_certs_url() -> str:
-    return GOOGLE_CERTS_URL
+    return os.environ.get(CERTS_URL_ENV, "").strip() or GOOGLE_CERTS_URL
 
 
 @dataclass(frozen=True)
@@ -166,7 +204,7 @@ def verify_id_token(
 
     try:
         header = _jwt_decode_header(token)
-    except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError):
+    except (ValueError, TypeError):
         raise AuthError("ID token is malformed", http_status=401) from None
     if token.rsplit(".", 1)[-1] == _SIGNATURE_REMOVED:
         raise AuthError(
@@ -174,6 +212,9 @@ def verify_id_token(
             "with IAM, so disable the in-function check (unset its audience setting)",
             http_status=401,
         )
+    import google.auth.exceptions
+    import google.auth.transport.requests
+
     kid = header.get("kid")
     certs = _certs_for(
         policy.certs_url,
@@ -209,6 +250,8 @@ def _rejection_reason(token: str, clock_skew_seconds: int) -> str:
     The payload is read unverified only to pick the wording of the message; acceptance never
     depends on it.
     """
+    import google.auth.exceptions
+
     try:
         payload = _jwt_decode(token, verify=False)
     except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError):
@@ -250,6 +293,8 @@ def _certs_for(
 
 def _fetch_certs(certs_url: str, request: google.auth.transport.Request) -> Mapping[str, str]:
     """Fetch ``{key id: PEM certificate}`` from ``certs_url`` through the injected transport."""
+    import google.auth.exceptions
+
     try:
         response = request(certs_url, method="GET", timeout=_FETCH_TIMEOUT_S)
     except google.auth.exceptions.TransportError:

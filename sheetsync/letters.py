@@ -14,6 +14,7 @@ sheetsync.letters.LetterError: placeholder {first_name} has no value
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Mapping
 
@@ -26,6 +27,12 @@ class LetterError(ValueError):
 
 def placeholders(text: str) -> list[str]:
     """The placeholder names in ``text``, in order; ``LetterError`` if malformed."""
+    return list(_placeholders(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholders(text: str) -> tuple[str, ...]:
+    # Cached: a sync renders the same few templates for thousands of rows.
     names: list[str] = []
     try:
         parsed = list(string.Formatter().parse(text))
@@ -37,7 +44,7 @@ def placeholders(text: str) -> list[str]:
         if not field.isidentifier() or spec or conversion:
             raise LetterError(f"has a placeholder {{{field}}} that is not a plain name")
         names.append(field)
-    return names
+    return tuple(names)
 
 
 def check(text: str) -> list[str]:
@@ -55,7 +62,7 @@ def check(text: str) -> list[str]:
 
 def render(text: str, values: Mapping[str, str]) -> str:
     """Fill every placeholder; ``LetterError`` names the first one without a value."""
-    for name in placeholders(text):
+    for name in _placeholders(text):
         if not values.get(name, "").strip():
             raise LetterError(f"placeholder {{{name}}} has no value")
     return text.format_map(values)

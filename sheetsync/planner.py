@@ -27,6 +27,7 @@ from sheet_template import tabs as t
 
 from . import ids
 from .cells import Cell, as_text, parse_date
+from .gcpause import paused_gc
 from .letters import LetterError, check, render
 from .models import Contact, Group, LetterTemplate, Settings
 from .plan import (
@@ -529,4 +530,5 @@ def make_plan(validated: Validated, namespace: str, now: datetime) -> Plan:
     """Plan a sync. ``namespace`` keeps ids of different Sheets apart (the spreadsheet id)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return _Planner(validated, namespace, now).plan()
+    with paused_gc():  # see sheetsync.gcpause
+        return _Planner(validated, namespace, now).plan()

@@ -27,6 +27,10 @@ LAST_SYNC = "Last sync"
 #: The goals, one per kind of relationship the article sets a target for.
 GOAL_COUNT = 5
 GOAL_COLUMNS = ("Goal", "Target", "Current", "Gap", "Status", "Next action", "Target (min)")
+#: The longest list (overdue follow-ups, rows with problems) the Summary spells out; the rest is
+#: counted. Keeps the tab a summary, and inside the 1,000 rows a new Sheet's tab has (writing
+#: past a tab's grid is an HTTP 400 on Google).
+MAX_LISTED = 200
 
 
 @dataclass(frozen=True)
@@ -350,7 +354,7 @@ def summary_grid(summary: Summary) -> list[list[Cell]]:
     grid += [[], [f"Overdue follow-ups: {len(summary.overdue)}"]]
     if summary.overdue:
         grid.append(["Row ID", "Name", "Category", "Due", "Days overdue", "What"])
-        for item in summary.overdue:
+        for item in summary.overdue[:MAX_LISTED]:
             grid.append(
                 [
                     item.row_id,
@@ -361,6 +365,9 @@ def summary_grid(summary: Summary) -> list[list[Cell]]:
                     item.what,
                 ]
             )
+        if len(summary.overdue) > MAX_LISTED:
+            more = len(summary.overdue) - MAX_LISTED
+            grid.append(["", f"… and {more} more: sort Contacts by Next follow-up to see them all"])
 
     grid += [
         [],
@@ -385,7 +392,10 @@ def summary_grid(summary: Summary) -> list[list[Cell]]:
         by_tab: dict[str, list[Problem]] = defaultdict(list)
         for problem in summary.problems:
             by_tab[problem.tab].append(problem)
-        for tab_problems in by_tab.values():
-            for p in tab_problems:
-                grid.append([p.tab, p.row_number or "", p.row_id, p.message])
+        listed = [p for tab_problems in by_tab.values() for p in tab_problems][:MAX_LISTED]
+        for p in listed:
+            grid.append([p.tab, p.row_number or "", p.row_id, p.message])
+        if len(summary.problems) > MAX_LISTED:
+            more = len(summary.problems) - MAX_LISTED
+            grid.append(["", "", "", f"… and {more} more: see each row's Sync status"])
     return grid

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sheet_template import Tab
@@ -95,6 +95,20 @@ def user_cells(table: Table, row_index: int, tab: Tab, columns: Mapping[str, int
     return [table.cell(row_index, columns[c.key]) for c in tab.columns if not c.sync_owned]
 
 
+def _picker(indices: Sequence[int]) -> Callable[[tuple[Cell, ...]], list[Cell]]:
+    """A function taking a row's cells at ``indices`` (``None`` past the row's end).
+
+    Rows are read once per cell of every row of a large Sheet, so this is the hot path of
+    validation; it does what ``Table.cell`` does, a row at a time.
+    """
+
+    def pick(row: tuple[Cell, ...]) -> list[Cell]:
+        width = len(row)
+        return [row[i] if i < width else None for i in indices]
+
+    return pick
+
+
 def row_refs(table: Table, tab: Tab, columns: Mapping[str, int]) -> list[RowRef | None]:
     """A ``RowRef`` for every row with user content; ``None`` for empty rows."""
     id_index = columns.get("row_id")
@@ -103,9 +117,10 @@ def row_refs(table: Table, tab: Tab, columns: Mapping[str, int]) -> list[RowRef 
         for i in range(len(table.rows))
     ]
     counts = Counter(ids)
+    pick = _picker([columns[c.key] for c in tab.columns if not c.sync_owned])
     refs: list[RowRef | None] = []
-    for i in range(len(table.rows)):
-        cells = user_cells(table, i, tab, columns)
+    for i, row in enumerate(table.rows):
+        cells = pick(row)
         if all(is_blank(v) for v in cells):
             refs.append(None)
             continue
@@ -140,6 +155,11 @@ def locate(refs: Sequence[RowRef], table: Table, tab: Tab) -> dict[RowRef, int]:
     found: dict[RowRef, int] = {}
     taken: set[int] = set()
     for ref in refs:
+        if ref in found:
+            # The same row asked for again (one ref per cell written): one row, one answer.
+            # Looking again would hand it the next identical row and leave that row's own
+            # ref unmatched.
+            continue
         candidates: list[RowRef] = []
         if ref.unique_id and len(by_id.get(ref.row_id, [])) == 1:
             candidates = by_id[ref.row_id]

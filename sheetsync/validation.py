@@ -16,6 +16,7 @@ from sheet_template import TEMPLATE, Tab
 from sheet_template import tabs as t
 
 from .cells import Cell, as_text, is_blank
+from .gcpause import paused_gc
 from .models import Contact, Group, LetterTemplate, LogEntry, Referral, Settings
 from .table import RowRef, Snapshot, column_map, norm_header, row_refs
 
@@ -79,21 +80,25 @@ def _rows(snapshot: Snapshot, tab: Tab, model: type[M], context: Mapping[str, An
     table = snapshot.table(tab.name)
     columns = column_map(table, tab)
     refs = row_refs(table, tab, columns)
+    keys = [col.key for col in tab.columns]
+    owned = [col.key for col in tab.columns if col.sync_owned]
+    width = max(columns.values(), default=-1) + 1
     seen_ids: set[str] = set()
     rows: list[Row[M]] = []
     for index, ref in enumerate(refs):
         if ref is None:
             continue
-        synced = {
-            col.key: table.cell(index, columns[col.key]) for col in tab.columns if col.sync_owned
-        }
+        cells = table.rows[index]
+        if len(cells) < width:
+            cells = cells + (None,) * (width - len(cells))
+        data = {key: cells[columns[key]] for key in keys}
+        synced = {key: data[key] for key in owned}
         copied = bool(ref.row_id) and ref.row_id in seen_ids
         seen_ids.add(ref.row_id)
         if copied:
             # A copied row: the first row keeps the id; this one gets a new id, and its
             # sync-owned cells are someone else's.
             synced = {key: None for key in synced}
-        data = {col.key: table.cell(index, columns[col.key]) for col in tab.columns}
         row_id = "" if copied else ref.row_id
         data["row_id"] = row_id
         try:
@@ -160,6 +165,11 @@ def _letters(snapshot: Snapshot) -> tuple[dict[str, LetterTemplate], list[Proble
 
 def validate(snapshot: Snapshot) -> Validated:
     """Validate every tab. Raises ``TemplateError`` only for a missing tab or header."""
+    with paused_gc():  # see sheetsync.gcpause
+        return _validate(snapshot)
+
+
+def _validate(snapshot: Snapshot) -> Validated:
     settings, settings_problems = _settings(snapshot)
     letters, letter_problems = _letters(snapshot)
     context = {"date_order": settings.date_order}

@@ -96,3 +96,61 @@ def test_ranges():
     assert cells.parse_range("1–2") == (1, 2)
     with pytest.raises(ValueError):
         cells.parse_range("2-1")
+
+
+def _validator_says(text: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana.B@Example.ORG",
+        "o'brien+tag@clinic.example",
+        "a..b@x.com",
+        ".a@x.com",
+        "a.@x.com",
+        "a@x.test",
+        "a@sub.localhost",
+        "a@x.c0m",
+        "a@-x.com",
+        "a@x-.com",
+        "a@ab--cd.com",
+        "a@xn--bcher-kva.com",
+        "a@x.co",
+        "a@x",
+        "x" * 65 + "@x.com",
+        "a@" + "b" * 64 + ".com",
+        "a@" + ("b" * 60 + ".") * 5 + "com",
+    ],
+)
+def test_plain_email_fast_path_agrees_with_email_validator(text):
+    # The fast path may decline (None) but never disagrees with email_validator.
+    fast = cells._plain_email(text)
+    if fast is not None:
+        assert fast == _validator_says(text)
+
+
+def test_plain_email_fast_path_agrees_on_random_addresses():
+    import random
+    import string
+
+    rng = random.Random(7)
+    local_chars = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-."
+    domain_chars = string.ascii_letters + string.digits + "-."
+    taken = 0
+    for _ in range(3000):
+        local = "".join(rng.choice(local_chars) for _ in range(rng.randint(1, 10)))
+        domain = "".join(rng.choice(domain_chars) for _ in range(rng.randint(1, 12)))
+        tld = rng.choice(["com", "ORG", "test", "local", "example", "io", "c0m", "x"])
+        text = f"{local}@{domain}.{tld}"
+        fast = cells._plain_email(text)
+        if fast is not None:
+            taken += 1
+            assert fast == _validator_says(text), text
+    assert taken > 500  # the fast path does take the common case

@@ -99,11 +99,38 @@ def test_write_is_two_requests_raw_and_keeps_formula_text(server):
     assert server.sheet_rows(sid, "Summary") == [["Summary title"], ["Goal", 1]]
 
 
+def test_adjacent_cells_of_a_row_go_in_one_range_and_gaps_split_them():
+    from sheetsync.adapters.google_sheets import _row_runs
+
+    ranges = _row_runs("My tab", {5: {22: "OK", 19: "2026-12-10", 20: "d1", 1: "C1"}, 2: {3: 0}})
+    assert [(r["range"], r["values"]) for r in ranges] == [
+        ("'My tab'!C2", [[0]]),
+        ("'My tab'!A5", [["C1"]]),
+        ("'My tab'!S5:T5", [["2026-12-10", "d1"]]),  # U5 is not written: a new range after
+        ("'My tab'!V5", [["OK"]]),
+    ]
+
+
 def test_summary_is_padded_so_old_content_is_cleared(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
     store.write([], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
     store.write([], [["new"]])
+    assert server.sheet_rows(sid, "Summary") == [["new"]]
+
+
+def test_summary_only_write_after_a_read_is_one_request(server):
+    sid = template_sheet(server)
+    store = sheet_store(server, sid)
+    store.write([], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.read()
+    server.reset_log()
+    report = store.write([], [["new"]])
+    # No cell to find again: the Summary is sync-owned and its size is known from the read.
+    assert [r.method_id for r in server.requests("sheets")] == [
+        "sheets.spreadsheets.values.batchUpdate"
+    ]
+    assert report.summary_written and report.cells_written == 0
     assert server.sheet_rows(sid, "Summary") == [["new"]]
 
 

@@ -322,7 +322,8 @@ def test_incomplete_policy_is_a_config_error(audience: str, email: str, req: Req
         verify_id_token(tokenkit.mint_token(), TokenPolicy(audience, email), req)
 
 
-def test_default_certs_url_is_googles() -> None:
+def test_default_certs_url_is_googles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(idtokens.CERTS_URL_ENV, raising=False)
     assert idtokens.GOOGLE_CERTS_URL == google.oauth2.id_token._GOOGLE_OAUTH2_CERTS_URL
     assert TokenPolicy("a", "b").certs_url == idtokens.GOOGLE_CERTS_URL
 
@@ -331,6 +332,22 @@ def test_default_certs_url_can_be_redirected_for_tests(monkeypatch: pytest.Monke
     # The seam the add-on endpoint tests use: policies built inside the entry points pick it up.
     monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", "http://127.0.0.1:1/certs")
     assert TokenPolicy("a", "b").certs_url == "http://127.0.0.1:1/certs"
+
+
+def test_certs_url_from_the_environment_for_emulators(monkeypatch: pytest.MonkeyPatch) -> None:
+    # How a separate process (the benchmark's functions-framework) verifies tokenkit's tokens.
+    monkeypatch.setenv("SHEETSYNC_ID_TOKEN_CERTS_URL", " http://127.0.0.1:2/certs ")
+    assert TokenPolicy("a", "b").certs_url == "http://127.0.0.1:2/certs"
+    monkeypatch.setenv("SHEETSYNC_ID_TOKEN_CERTS_URL", "")
+    assert TokenPolicy("a", "b").certs_url == idtokens.GOOGLE_CERTS_URL
+
+
+@pytest.mark.parametrize("token", ["a.b", "!!.e30.sig", "e30.!!.sig", "W10.e30.sig"])
+def test_junk_is_refused_as_malformed_before_any_signature_check(token: str) -> None:
+    # Not JWT-shaped (wrong segments, bad base64 or JSON, a header that is not an object).
+    with pytest.raises(AuthError, match="malformed") as caught:
+        verify_id_token(token, TokenPolicy("aud", "sa@example.com"))
+    assert caught.value.http_status == 401
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,16 @@ class GoogleCalendar(Calendar):
         self.calendar_id = calendar_id
         self.counter = RequestCounter()
         self.batcher = Batcher(batch_uri, retry, self.counter)
+        self._events: Any = None
+
+    @property
+    def events(self) -> Any:
+        """The ``events`` collection, built once: googleapiclient builds a new Resource (every
+        method, from the discovery document) on each ``service.events()`` call, which cost
+        milliseconds and kilobytes per event when done per call."""
+        if self._events is None:
+            self._events = self.service.events()
+        return self._events
 
     def _calendar(self, spec: EventSpec) -> str:
         return self.calendar_id or spec.calendar_id
@@ -97,23 +107,25 @@ class GoogleCalendar(Calendar):
             # A follow-up reminder should not block the day as busy.
             "transparency": "transparent",
         }
-        events = self.service.events()
+        events = self.events
         return BatchCall(
             spec.event_id,
             lambda: events.insert(calendarId=self._calendar(spec), body=body),
             write=True,
+            keep_value=False,
         )
 
     def _patch(self, spec: EventSpec, body: dict[str, Any]) -> BatchCall:
-        events = self.service.events()
+        events = self.events
         return BatchCall(
             spec.event_id,
             lambda: events.patch(calendarId=self._calendar(spec), eventId=spec.event_id, body=body),
             write=True,
+            keep_value=False,
         )
 
     def _get(self, spec: EventSpec) -> BatchCall:
-        events = self.service.events()
+        events = self.events
         return BatchCall(
             spec.event_id,
             lambda: events.get(calendarId=self._calendar(spec), eventId=spec.event_id),

@@ -12,6 +12,10 @@ Owns:
   retried one by one;
 * **building the clients**: gspread and the Calendar and Gmail services, all three pointed at
   Google or, with ``endpoint``, at a host laid out like Google (the test suite's fake server).
+
+Cold start: googleapiclient and httplib2 (about 80 ms of imports) load when a Calendar or Gmail
+service is first used, not when the clients are built: an add-on homepage or a preview (a dry
+run) reads the Sheet only and never needs them.
 """
 
 from __future__ import annotations
@@ -20,23 +24,20 @@ import http.client
 import json
 import logging
 import socket
+import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import google.auth.exceptions
-import google_auth_httplib2
 import gspread
-import httplib2
 import requests
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 from google.auth.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import Error as ApiClientError
 from googleapiclient.errors import HttpError
-from googleapiclient.http import BatchHttpRequest
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
@@ -61,19 +62,41 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,  # socket.timeout is TimeoutError
     socket.gaierror,
     http.client.HTTPException,  # IncompleteRead, BadStatusLine on a half-closed connection
-    httplib2.HttpLib2Error,  # googleapiclient's transport
     requests.ConnectionError,  # gspread's transport
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
     google.auth.exceptions.TransportError,  # a token refresh that could not reach Google
 )
-#: Everything a Google call may raise that is about the call, not a bug in our code.
+#: Everything a Google call may raise that is about the call, not a bug in our code. The Sheets
+#: calls (gspread, over requests) raise nothing else; Calendar and Gmail calls use
+#: :func:`google_errors`, which adds httplib2's.
 GOOGLE_ERRORS: tuple[type[BaseException], ...] = (
     ApiClientError,
     APIError,
     RetryError,
     *TRANSPORT_ERRORS,
 )
+
+
+def _httplib2_errors() -> tuple[type[BaseException], ...]:
+    """httplib2's error base (googleapiclient's transport) once httplib2 is loaded.
+
+    Before that no httplib2 error can exist, so there is nothing to match: looking it up in
+    ``sys.modules`` keeps httplib2 out of a cold start that never calls Calendar or Gmail.
+    """
+    httplib2 = sys.modules.get("httplib2")
+    error = getattr(httplib2, "HttpLib2Error", None)
+    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """:data:`TRANSPORT_ERRORS` and httplib2's (connection failures of every client)."""
+    return TRANSPORT_ERRORS + _httplib2_errors()
+
+
+def google_errors() -> tuple[type[BaseException], ...]:
+    """:data:`GOOGLE_ERRORS` and httplib2's: what a Calendar or Gmail call may raise."""
+    return GOOGLE_ERRORS + _httplib2_errors()
 
 
 def _error_body(exc: BaseException) -> Mapping[str, Any]:
@@ -121,7 +144,7 @@ def unwrap(exc: BaseException) -> BaseException:
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures a later attempt may not meet; the retry predicate."""
-    if isinstance(exc, TRANSPORT_ERRORS):
+    if isinstance(exc, transport_errors()):
         return True
     status = http_status(exc)
     if status is None:
@@ -140,7 +163,7 @@ def describe(exc: BaseException) -> str:
     exc = unwrap(exc)
     status = http_status(exc)
     if status is None:
-        if isinstance(exc, TRANSPORT_ERRORS):
+        if isinstance(exc, transport_errors()):
             return f"connection failed ({type(exc).__name__})"
         return type(exc).__name__
     reasons = error_reasons(exc)
@@ -245,6 +268,9 @@ class BatchCall:
     build: Callable[[], Any]
     write: bool = False
     alone: Callable[[], Any] | None = None
+    #: False when only success or failure matters (an insert, a patch): the response body is
+    #: dropped on arrival, so a batch of thousands of calls does not hold every resource.
+    keep_value: bool = True
 
 
 @dataclass(frozen=True)
@@ -298,8 +324,9 @@ class Batcher:
             return call.build().execute()
 
         try:
-            return CallResult(self.retry(attempt)())
-        except GOOGLE_ERRORS as exc:
+            value = self.retry(attempt)()
+            return CallResult(value if call.keep_value else None)
+        except google_errors() as exc:
             return CallResult(error=unwrap(exc))
 
     def run(self, calls: Sequence[BatchCall], *, idempotent: bool = True) -> dict[str, CallResult]:
@@ -321,13 +348,16 @@ class Batcher:
         return results
 
     def _send(self, chunk: Sequence[BatchCall], idempotent: bool) -> dict[str, CallResult]:
+        from googleapiclient.http import BatchHttpRequest
+
         got: dict[str, CallResult] = {}
 
         def attempt() -> None:
             got.clear()
 
             def collect(request_id: str, response: Any, exception: BaseException | None) -> None:
-                got[chunk[int(request_id)].key] = CallResult(response, exception)
+                call = chunk[int(request_id)]
+                got[call.key] = CallResult(response if call.keep_value else None, exception)
 
             batch = BatchHttpRequest(callback=collect, batch_uri=self.batch_uri)
             for index, call in enumerate(chunk):
@@ -341,7 +371,7 @@ class Batcher:
                 self.retry(attempt)()
             else:
                 attempt()
-        except GOOGLE_ERRORS as exc:
+        except google_errors() as exc:
             error = unwrap(exc)
             if idempotent and is_transient(error):
                 # Already retried whole until the deadline: do not retry each call again.
@@ -460,6 +490,10 @@ def api_service(
     service path is put back: ``/calendar/v3/`` for Calendar; Gmail's method paths already
     start with ``gmail/v1/``.
     """
+    import google_auth_httplib2
+    import httplib2
+    from googleapiclient.discovery import build
+
     version = {"calendar": "v3", "gmail": "v1"}[api]
     options: dict[str, str] = {}
     endpoint = normalise_endpoint(endpoint)
@@ -476,12 +510,34 @@ def api_service(
     )
 
 
+class LazyService:
+    """A googleapiclient service built on first use (see the module docstring).
+
+    Every attribute is the built service's, so it stands in for the service anywhere.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._lazy_build: Callable[[], Any] | None = build
+        self._lazy_service: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names the proxy itself lacks: the service's.
+        if name.startswith("_lazy_"):
+            raise AttributeError(name)
+        if self._lazy_build is not None:
+            self._lazy_service = self._lazy_build()
+            self._lazy_build = None
+        return getattr(self._lazy_service, name)
+
+
 def build_clients(
     endpoint: str | None,
     credentials: GoogleCredentials | Credentials,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> tuple[gspread.Client, Any, Any]:
     """(gspread client, Calendar v3 service, Gmail v1 service), all on Google or on ``endpoint``.
+
+    The two services are :class:`LazyService`: built, with googleapiclient loaded, on first use.
 
     ``endpoint`` (``--api-endpoint`` / ``SHEETSYNC_API_ENDPOINT``) is a host laid out like
     Google: ``/v4/spreadsheets/...``, ``/calendar/v3/...``, ``/gmail/v1/...`` and the batch
@@ -491,6 +547,6 @@ def build_clients(
         credentials = GoogleCredentials.single(credentials)
     return (
         sheets_client(credentials.sheets, endpoint, timeout),
-        api_service("calendar", credentials.calendar, endpoint, timeout),
-        api_service("gmail", credentials.gmail, endpoint, timeout),
+        LazyService(lambda: api_service("calendar", credentials.calendar, endpoint, timeout)),
+        LazyService(lambda: api_service("gmail", credentials.gmail, endpoint, timeout)),
     )

@@ -12,9 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from icalendar import Calendar as ICalendar
-from icalendar import Event
-
 from ..plan import EventOutcome, EventSpec
 from ..ports import Calendar
 from .files import write_atomically
@@ -28,6 +25,9 @@ def uid_of(event_id: str) -> str:
 
 
 def _new_calendar() -> Any:
+    # icalendar loads on first use: the Google backend's cold start does not need it.
+    from icalendar import Calendar as ICalendar
+
     cal = ICalendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -58,6 +58,8 @@ class IcsCalendar(Calendar):
     def _load(self) -> Any:
         if not self.path.exists():
             return _new_calendar()
+        from icalendar import Calendar as ICalendar
+
         return ICalendar.from_ical(self.path.read_bytes())
 
     def _fill(self, event: Any, spec: EventSpec, now: datetime) -> None:
@@ -73,6 +75,8 @@ class IcsCalendar(Calendar):
     def apply(self, events: Sequence[EventSpec]) -> list[EventOutcome]:
         if not events:
             return []
+        from icalendar import Event
+
         cal = self._load()
         by_uid = {str(c.get("uid")): c for c in cal.walk("VEVENT")}
         now = self.clock().astimezone(UTC).replace(microsecond=0)

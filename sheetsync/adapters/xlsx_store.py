@@ -11,12 +11,7 @@ import io
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import openpyxl
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from sheet_template import TEMPLATE
 
@@ -27,6 +22,12 @@ from ..summary import GOAL_COUNT, GOAL_HEADER_ROW
 from ..table import Snapshot, Table, column_map, locate, norm_header
 from ..writeback import CellWrite
 from .files import write_atomically
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl loads on first use (about 80 ms): the Google backend, which the Cloud Functions use,
+# never needs it, and the composition root imports this module whichever backend is chosen.
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -53,6 +54,8 @@ def _table(ws: Any) -> Table:
 
 
 def _load(path: Path, **options: Any) -> Any:
+    import openpyxl
+
     try:
         return openpyxl.load_workbook(path, **options)
     except FileNotFoundError:
@@ -65,6 +68,9 @@ def _load(path: Path, **options: Any) -> Any:
 
 def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
     """Replace the Summary tab with ``grid`` and a chart of the goals."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
     index = wb.sheetnames.index("Summary") if "Summary" in wb.sheetnames else 0
     if "Summary" in wb.sheetnames:
         wb.remove(wb["Summary"])
@@ -127,11 +133,12 @@ class XlsxStore(SheetStore):
             column_map(table, tab)  # raises TemplateError if a header vanished meanwhile
             headers = {norm_header(h): i for i, h in enumerate(table.header)}
             rows = locate([w.ref for w in tab_writes], table, tab)
+            # Counted per row, not per cell: a deleted row misses all of its cells.
+            report.rows_not_found += len({w.ref for w in tab_writes if w.ref not in rows})
             ws = wb[tab_name]
             for write in tab_writes:
                 row = rows.get(write.ref)
                 if row is None:
-                    report.rows_not_found += 1
                     continue
                 set_cell(ws, row, headers[norm_header(write.column)] + 1, write.value)
                 report.cells_written += 1

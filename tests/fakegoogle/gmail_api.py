@@ -76,6 +76,12 @@ class GmailMessage:
     internal_date: int
     history_id: int
     parsed: Message = field(repr=False)
+    #: (raw, Message-ID) for the ``raw`` it was read from: searches compare Message-IDs of
+    #: every stored message, and parsing the header each time made a sync of thousands of
+    #: drafts quadratic in header parsing. Every change of headers here assigns a new ``raw``.
+    _message_id: tuple[bytes, str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def header(self, name: str) -> str:
         value = self.parsed.get(name)
@@ -83,7 +89,11 @@ class GmailMessage:
 
     @property
     def message_id(self) -> str:
-        return normalize_msgid(self.header("Message-ID"))
+        cached = self._message_id
+        if cached is None or cached[0] is not self.raw:
+            cached = (self.raw, normalize_msgid(self.header("Message-ID")))
+            self._message_id = cached
+        return cached[1]
 
     def text(self) -> str:
         """The first text part, for snippets and bare-word search."""

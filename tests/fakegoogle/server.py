@@ -95,6 +95,32 @@ def _api_of(path: str) -> str:
     return "unknown"
 
 
+def _top_level_fields(fields: str) -> set[str]:
+    """The top-level names of a partial-response ``fields`` mask ("a,b/c,d(e,f)" -> a, b, d)."""
+    names: set[str] = set()
+    depth, current = 0, ""
+    for ch in fields + ",":
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            names.add(current.strip().split("/")[0].split(".")[0])
+            current = ""
+            continue
+        if depth == 0 and ch not in "()":
+            current += ch
+    return {n for n in names if n}
+
+
+def _partial(body: Any, fields: Any) -> Any:
+    """Google's partial response, at the top level only (deeper selections keep the whole key)."""
+    if not isinstance(fields, str) or not fields.strip() or not isinstance(body, dict):
+        return body
+    wanted = _top_level_fields(fields)
+    return {key: value for key, value in body.items() if key in wanted}
+
+
 def _error_outcome(exc: ApiError) -> Outcome:
     return Outcome(exc.code, [("Content-Type", JSON_TYPE)], json.dumps(exc.envelope()).encode())
 
@@ -346,7 +372,8 @@ class FakeGoogle:
             return _error_outcome(exc)
         if reply.body is None:
             return Outcome(204 if reply.status == 200 else reply.status, [], b"")
-        return Outcome(reply.status, [("Content-Type", JSON_TYPE)], json.dumps(reply.body).encode())
+        body = _partial(reply.body, params.get("fields"))
+        return Outcome(reply.status, [("Content-Type", JSON_TYPE)], json.dumps(body).encode())
 
     def _batch(self, req: Incoming, path: str) -> Outcome:
         base = _BATCH_PATHS[path]
