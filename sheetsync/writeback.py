@@ -8,7 +8,7 @@ sync write nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +17,7 @@ from sheet_template import TEMPLATE
 from .cells import Cell, as_text, is_blank, parse_date
 from .plan import DraftOutcome, EventOutcome, Plan, RowPlan
 from .planner import INTRO_DRAFTED, INTRO_SENT
-from .table import RowRef
+from .table import RowRef, Snapshot, column_map, locate, norm_header
 from .validation import Problem
 
 
@@ -28,6 +28,46 @@ class CellWrite:
     ref: RowRef
     column: str
     value: Cell
+
+
+@dataclass(frozen=True)
+class PlacedWrite:
+    """A cell write with the cell it goes to now: 1-based row and column on its tab."""
+
+    tab: str
+    row: int
+    column: int
+    value: Cell
+
+
+def tabs_written(writes: Sequence[CellWrite]) -> list[str]:
+    """The tabs ``writes`` touch, in first-seen order."""
+    return list(dict.fromkeys(write.ref.tab for write in writes))
+
+
+def place(writes: Sequence[CellWrite], fresh: Snapshot) -> tuple[list[PlacedWrite], int]:
+    """Find every write's cell in a fresh read of its tab, shared by every SheetStore.
+
+    Returns the placed writes and how many rows could not be found again (counted per row,
+    not per cell: a deleted row misses all of its cells). Raises ``TemplateError`` if a header
+    vanished since the first read.
+    """
+    placed: list[PlacedWrite] = []
+    not_found = 0
+    for tab_name in tabs_written(writes):
+        tab_writes = [w for w in writes if w.ref.tab == tab_name]
+        tab = TEMPLATE.tab(tab_name)
+        table = fresh.table(tab_name)
+        column_map(table, tab)
+        headers = {norm_header(h): i for i, h in enumerate(table.header)}
+        rows = locate([w.ref for w in tab_writes], table, tab)
+        not_found += len({w.ref for w in tab_writes if w.ref not in rows})
+        for write in tab_writes:
+            row = rows.get(write.ref)
+            if row is not None:
+                column = headers[norm_header(write.column)] + 1
+                placed.append(PlacedWrite(tab_name, row, column, write.value))
+    return placed, not_found
 
 
 def same_value(current: Cell, wanted: Cell) -> bool:

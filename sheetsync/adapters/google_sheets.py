@@ -33,8 +33,8 @@ from sheet_template import TEMPLATE
 
 from ..cells import Cell, as_text
 from ..ports import SheetStore, WriteReport
-from ..table import Snapshot, Table, column_map, locate, norm_header
-from ..writeback import CellWrite
+from ..table import Snapshot, Table
+from ..writeback import CellWrite, place, tabs_written
 from .google_http import DEFAULT_RETRY, GOOGLE_ERRORS, RequestCounter, http_status, to_backend_error
 
 SUMMARY = "Summary"
@@ -204,32 +204,20 @@ class GoogleSheetStore(SheetStore):
     ) -> tuple[list[dict[str, Any]], WriteReport]:
         """Every range to update (the rows found again by a re-read), and the counts."""
         report = WriteReport()
-        by_tab: dict[str, list[CellWrite]] = {}
-        for write in writes:
-            by_tab.setdefault(write.ref.tab, []).append(write)
-        if by_tab or self._summary_read is None:
-            fresh = self._read_tabs([*by_tab, SUMMARY])
+        tabs = tabs_written(writes)
+        if tabs or self._summary_read is None:
+            fresh = self._read_tabs([*tabs, SUMMARY])
         else:
             # Only the Summary to write: nothing to find again (see the module docstring).
             fresh = {SUMMARY: self._summary_read}
-        snapshot = Snapshot(fresh)
+        placed, report.rows_not_found = place(writes, Snapshot(fresh))
+        report.cells_written = len(placed)
         data: list[dict[str, Any]] = []
-        for tab_name, tab_writes in by_tab.items():
-            tab = TEMPLATE.tab(tab_name)
-            table = snapshot.table(tab_name)
-            column_map(table, tab)  # raises TemplateError if a header vanished meanwhile
-            headers = {norm_header(h): i for i, h in enumerate(table.header)}
-            rows = locate([w.ref for w in tab_writes], table, tab)
-            # Counted per row, not per cell: a deleted row misses all of its cells.
-            report.rows_not_found += len({w.ref for w in tab_writes if w.ref not in rows})
+        for tab_name in tabs:
             cells: dict[int, dict[int, RawValue]] = {}
-            for write in tab_writes:
-                row = rows.get(write.ref)
-                if row is None:
-                    continue
-                column = headers[norm_header(write.column)] + 1
-                cells.setdefault(row, {})[column] = raw_value(write.value)
-                report.cells_written += 1
+            for cell in placed:
+                if cell.tab == tab_name:
+                    cells.setdefault(cell.row, {})[cell.column] = raw_value(cell.value)
             data += _row_runs(tab_name, cells)
         data.append(self._summary_range(summary, fresh.get(SUMMARY)))
         return data, report

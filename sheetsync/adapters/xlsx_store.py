@@ -13,14 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sheet_template import TEMPLATE
-
 from ..cells import Cell
 from ..errors import BackendError
 from ..ports import SheetStore, WriteReport
 from ..summary import GOAL_COUNT, GOAL_HEADER_ROW
-from ..table import Snapshot, Table, column_map, locate, norm_header
-from ..writeback import CellWrite
+from ..table import Snapshot, Table
+from ..writeback import CellWrite, place
 from .files import write_atomically
 
 if TYPE_CHECKING:
@@ -124,24 +122,10 @@ class XlsxStore(SheetStore):
         # which keeps formulas and formatting.
         fresh = self.read()
         wb = _load(self.path)
-        by_tab: dict[str, list[CellWrite]] = {}
-        for write in writes:
-            by_tab.setdefault(write.ref.tab, []).append(write)
-        for tab_name, tab_writes in by_tab.items():
-            tab = TEMPLATE.tab(tab_name)
-            table = fresh.table(tab_name)
-            column_map(table, tab)  # raises TemplateError if a header vanished meanwhile
-            headers = {norm_header(h): i for i, h in enumerate(table.header)}
-            rows = locate([w.ref for w in tab_writes], table, tab)
-            # Counted per row, not per cell: a deleted row misses all of its cells.
-            report.rows_not_found += len({w.ref for w in tab_writes if w.ref not in rows})
-            ws = wb[tab_name]
-            for write in tab_writes:
-                row = rows.get(write.ref)
-                if row is None:
-                    continue
-                set_cell(ws, row, headers[norm_header(write.column)] + 1, write.value)
-                report.cells_written += 1
+        placed, report.rows_not_found = place(writes, fresh)
+        for cell in placed:
+            set_cell(wb[cell.tab], cell.row, cell.column, cell.value)
+        report.cells_written = len(placed)
         write_summary(wb, summary)
         report.summary_written = True
         save_atomically(wb, self.path)
