@@ -98,6 +98,12 @@ class _Planner:
         self.drafts: dict[str, DraftSpec] = {}
         self.overdue: list[Overdue] = []
         self.contact_ids = _row_ids(validated.contacts, t.CONTACTS)
+        self.known_ids = set(self.contact_ids.values())
+        # Log and Referrals rows name a contact by name; only valid contacts can be named.
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for row in validated.contacts:
+            if row.model is not None:
+                self.by_name[row.model.name.casefold()].append(self.contact_ids[row.ref])
         self.letter_errors = self._check_letters()
 
     # -- letters ---------------------------------------------------------------------------
@@ -144,12 +150,6 @@ class _Planner:
     # -- contacts --------------------------------------------------------------------------
 
     def _last_touch(self) -> dict[str, date]:
-        by_name: dict[str, list[str]] = defaultdict(list)
-        for row in self.v.contacts:
-            if row.model is not None:
-                by_name[row.model.name.casefold()].append(self.contact_ids[row.ref])
-        self.by_name = by_name
-        known_ids = set(self.contact_ids.values())
         latest: dict[str, date] = {}
         for row in self.v.contacts:
             if row.model is not None and row.model.last_contact:
@@ -159,7 +159,7 @@ class _Planner:
         for log_row in self.v.log:
             errors = list(log_row.errors)
             if log_row.model is not None:
-                cid = self._resolve(log_row.model.contact, known_ids, errors)
+                cid = self._resolve(log_row.model.contact, errors)
                 if cid and log_row.model.date <= self.today:
                     latest[cid] = max(latest.get(cid, log_row.model.date), log_row.model.date)
                 elif cid:
@@ -167,8 +167,9 @@ class _Planner:
             self._simple_row(log_row, log_ids[log_row.ref], errors)
         return latest
 
-    def _resolve(self, text: str, known_ids: set[str], errors: list[str]) -> str:
-        if text in known_ids:
+    def _resolve(self, text: str, errors: list[str]) -> str:
+        """The contact id a Log or Referrals row names (by Row ID or name); "" if none."""
+        if text in self.known_ids:
             return text
         matches = self.by_name.get(text.casefold(), [])
         if len(matches) == 1:
@@ -473,11 +474,10 @@ class _Planner:
 
     def _referrals(self) -> None:
         referral_ids = _row_ids(self.v.referrals, t.REFERRALS)
-        known_ids = set(self.contact_ids.values())
         for row in self.v.referrals:
             errors = list(row.errors)
             if row.model is not None:
-                self._resolve(row.model.contact, known_ids, errors)
+                self._resolve(row.model.contact, errors)
             self._simple_row(row, referral_ids[row.ref], errors)
 
     # -- cancellations ---------------------------------------------------------------------
