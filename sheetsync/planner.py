@@ -73,6 +73,24 @@ def _row_ids(rows: Sequence[Row[BaseModel]], tab: Tab) -> dict[RowRef, str]:
     return kept
 
 
+def _wants_intro(c: Contact) -> bool:
+    """A therapist Prospect reached by email: the article's intro letter."""
+    return (
+        c.stage == t.PROSPECT
+        and c.category in t.MENTAL_HEALTH_CATEGORIES
+        and c.access_route in (None, t.ROUTE_EMAIL)
+    )
+
+
+def _drops_in(c: Contact) -> bool:
+    """A health professional Prospect reached by a drop-in with a letter and flyers."""
+    return (
+        c.stage == t.PROSPECT
+        and c.category in t.HEALTH_CATEGORIES
+        and c.access_route in (t.ROUTE_DROP_IN, t.ROUTE_TRAINING)
+    )
+
+
 def _status(errors: Iterable[str]) -> str:
     errors = list(errors)
     return "Error: " + "; ".join(errors) if errors else OK
@@ -217,12 +235,7 @@ class _Planner:
                 f"Follow up intro: {c.name}",
                 f"No answer yet to your note. Follow up {s.intro_followup_days} days after it.",
             )
-        if (
-            c.stage == t.PROSPECT
-            and c.category in t.HEALTH_CATEGORIES
-            and c.access_route in (t.ROUTE_DROP_IN, t.ROUTE_TRAINING)
-            and c.practice
-        ):
+        if _drops_in(c) and c.practice:
             return _Need(
                 "drop-in",
                 ids.practice_key(c.practice),
@@ -296,9 +309,9 @@ class _Planner:
         practices: dict[str, list[Row[Contact]]] = defaultdict(list)
         for row in self.v.contacts:
             c = row.model
-            if c is None or c.stage != t.PROSPECT:
+            if c is None:
                 continue
-            if c.category in t.MENTAL_HEALTH_CATEGORIES and c.access_route in (None, t.ROUTE_EMAIL):
+            if _wants_intro(c):
                 if not c.email or as_text(row.synced.get("draft_id")):
                     continue
                 cid = self.contact_ids[row.ref]
@@ -321,11 +334,7 @@ class _Planner:
                     mid, "intro", (row.ref,), ((c.name, c.email),), sender, letter[0], letter[1]
                 )
                 out[row.ref] = mid
-            elif (
-                c.category in t.HEALTH_CATEGORIES
-                and c.access_route in (t.ROUTE_DROP_IN, t.ROUTE_TRAINING)
-                and c.practice
-            ):
+            elif _drops_in(c) and c.practice:
                 practices[ids.practice_key(c.practice)].append(row)
         for key, rows in practices.items():
             pending = [r for r in rows if not as_text(r.synced.get("draft_id"))]
@@ -392,19 +401,14 @@ class _Planner:
         notes: list[str] = []
         errors: list[str] = []
         event = self.events.get(eid) if eid else None
-        if (
-            c.stage == t.PROSPECT
-            and c.category in t.HEALTH_CATEGORIES
-            and c.access_route in (t.ROUTE_DROP_IN, t.ROUTE_TRAINING)
-            and not c.practice
-        ):
+        if _drops_in(c) and not c.practice:
             errors.append("Practice: is empty; a drop-in visit needs the practice's name")
         if draft and draft.startswith("!"):
             errors.append(draft[1:])
             draft = None
         recorded = as_text(row.synced.get("draft_id"))
         if c.stage == t.PROSPECT and c.category in t.MENTAL_HEALTH_CATEGORIES:
-            if not c.email and c.access_route in (None, t.ROUTE_EMAIL):
+            if _wants_intro(c) and not c.email:
                 notes.append("no email yet, so no intro drafted")
             elif recorded == "sent":
                 notes.append(INTRO_SENT)
