@@ -31,7 +31,7 @@ from sheet_template import PLACEHOLDERS, TEMPLATE, Kind, Tab
 from .adapters.google_http import DEFAULT_RETRY, GOOGLE_ERRORS, to_backend_error
 from .adapters.google_sheets import quote_title
 from .letters import placeholders
-from .summary import GOAL_COUNT, GOAL_HEADER_ROW
+from .summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 from .workbook_template import (
     HEADER_FILL,
     PREPARED_ROWS,
@@ -59,6 +59,22 @@ def rgb(hex_colour: str) -> dict[str, float]:
 def _fill(pattern: Any) -> dict[str, Any]:
     # The xlsx fills are the source of the colours, so both renderings look alike.
     return {"rgbColor": rgb(str(pattern.fgColor.rgb))}
+
+
+def _column_width(sheet_id: int, index: int, width: int) -> dict[str, Any]:
+    """Set one column's width, given in the template's xlsx width units."""
+    return {
+        "updateDimensionProperties": {
+            "range": {
+                "sheetId": sheet_id,
+                "dimension": "COLUMNS",
+                "startIndex": index,
+                "endIndex": index + 1,
+            },
+            "properties": {"pixelSize": width * PIXELS_PER_WIDTH},
+            "fields": "pixelSize",
+        }
+    }
 
 
 def _is_table(tab: Tab) -> bool:
@@ -164,20 +180,7 @@ def _table_requests(tab: Tab, sheet_id: int) -> list[dict[str, Any]]:
     ]
     for index, col in enumerate(tab.columns):
         column = (index, index + 1)
-        requests.append(
-            {
-                "updateDimensionProperties": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": index,
-                        "endIndex": index + 1,
-                    },
-                    "properties": {"pixelSize": col.width * PIXELS_PER_WIDTH},
-                    "fields": "pixelSize",
-                }
-            }
-        )
+        requests.append(_column_width(sheet_id, index, col.width))
         if col.choices:
             requests.append(_dropdown(_grid(sheet_id, body_rows, column), col.choices, col.header))
         if col.kind is Kind.DATE:
@@ -269,22 +272,7 @@ def _summary_requests(sheet_id: int) -> list[dict[str, Any]]:
             }
         },
     }
-    widths = (34, 10, 10, 8, 12, 70, 12)
-    requests: list[dict[str, Any]] = [
-        {
-            "updateDimensionProperties": {
-                "range": {
-                    "sheetId": sheet_id,
-                    "dimension": "COLUMNS",
-                    "startIndex": index,
-                    "endIndex": index + 1,
-                },
-                "properties": {"pixelSize": width * PIXELS_PER_WIDTH},
-                "fields": "pixelSize",
-            }
-        }
-        for index, width in enumerate(widths)
-    ]
+    requests = [_column_width(sheet_id, index, width) for index, width in enumerate(COLUMN_WIDTHS)]
     requests += [
         {"addChart": {"chart": chart}},
         {

@@ -24,6 +24,8 @@ from .validation import Problem, Validated
 #: Sheet row (1-based) of the goal table's header; the goals follow on the next rows.
 GOAL_HEADER_ROW = 4
 LAST_SYNC = "Last sync"
+#: Widths of the Summary's first columns (xlsx width units), shared by both backends.
+COLUMN_WIDTHS = (34, 10, 10, 8, 12, 70, 12)
 #: The goals, one per kind of relationship the article sets a target for.
 GOAL_COUNT = 5
 GOAL_COLUMNS = ("Goal", "Target", "Current", "Gap", "Status", "Next action", "Target (min)")

@@ -39,9 +39,14 @@ def template_sheet(server: FakeGoogle, title: str = "Referral network") -> str:
 
 def fill_demo(server: FakeGoogle, spreadsheet_id: str, today: date) -> None:
     """The demo's sample network and Settings, typed in as a person would (USER_ENTERED)."""
+    fill_rows(server, spreadsheet_id, sample_rows(today))
+
+
+def fill_rows(server: FakeGoogle, spreadsheet_id: str, network: dict[str, Any]) -> None:
+    """Rows per tab and the demo Settings, typed in as a person would (USER_ENTERED)."""
     gc, _, _ = clients(server)
     data: list[dict[str, Any]] = []
-    for tab, rows in sample_rows(today).items():
+    for tab, rows in network.items():
         values = [[raw_value(v) for v in row] for row in rows]
         data.append({"range": f"{quote_title(tab)}!A2", "values": values})
     labels = [row[0] if row else "" for row in server.sheet_rows(spreadsheet_id, "Settings")]

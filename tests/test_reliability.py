@@ -47,16 +47,15 @@ from typing import Any
 import pytest
 from fakegoogle import DEFAULT_KINDS, DROP_AFTER, FakeGoogle, RequestInfo
 from google.api_core.retry import Retry
-from googlekit import FAST, NOW, clients, template_sheet
+from googlekit import FAST, NOW, fill_rows, template_sheet
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
 from sheetsync.adapters.google_http import is_transient, retry_policy
-from sheetsync.adapters.google_sheets import quote_title, raw_value
 from sheetsync.bootstrap import google_backend
 from sheetsync.cells import Cell
 from sheetsync.credentials import GoogleCredentials
-from sheetsync.demo import FLYER_PDF, SETTINGS_VALUES, sample_rows
+from sheetsync.demo import FLYER_PDF, sample_rows
 from sheetsync.errors import BackendError
 from sheetsync.sync import Backend, SyncReport, run_sync
 
@@ -142,20 +141,6 @@ def network(full: bool) -> Network:
     }
 
 
-def fill(server: FakeGoogle, sid: str, rows: Network) -> None:
-    """The network and the demo Settings, typed in as a person would (USER_ENTERED)."""
-    gc, _, _ = clients(server)
-    data: list[dict[str, Any]] = []
-    for tab, tab_rows in rows.items():
-        values = [[raw_value(v) for v in row] for row in tab_rows]
-        data.append({"range": f"{quote_title(tab)}!A2", "values": values})
-    labels = [row[0] if row else "" for row in server.sheet_rows(sid, "Settings")]
-    for number, label in enumerate(labels, 1):
-        if label in SETTINGS_VALUES:
-            data.append({"range": f"Settings!B{number}", "values": [[SETTINGS_VALUES[label]]]})
-    gc.http_client.values_batch_update(sid, body={"valueInputOption": "USER_ENTERED", "data": data})
-
-
 @dataclass
 class World:
     """A fake Google with a filled template Sheet, and what the Sheet held after setup."""
@@ -188,7 +173,7 @@ def world(flyers: Path, full: bool) -> Iterator[World]:
     """A started server (id seed ``ID_SEED``) with the network typed into a new Sheet."""
     with FakeGoogle(seed=ID_SEED) as server:
         sid = template_sheet(server)
-        fill(server, sid, network(full))
+        fill_rows(server, sid, network(full))
         server.reset_log()
         yield World(server, sid, flyers, all_tabs(server, sid))
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..cells import Cell
 from ..errors import BackendError
 from ..ports import SheetStore, WriteReport
-from ..summary import GOAL_COUNT, GOAL_HEADER_ROW
+from ..summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 from ..table import Snapshot, Table
 from ..writeback import CellWrite, place
 from .files import write_atomically
@@ -79,7 +79,7 @@ def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     for cell in ws[GOAL_HEADER_ROW]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (34, 10, 10, 8, 12, 70, 12), strict=True):
+    for letter, width in zip("ABCDEFG", COLUMN_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
     if len(grid) > GOAL_HEADER_ROW:
         chart = BarChart()
