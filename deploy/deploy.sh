@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Deploy sheetsync to Google Cloud: service accounts, IAM, the three gen2 Cloud Functions, the
-# Cloud Scheduler job(s) and the Workspace add-on. Safe to re-run: existing resources are
-# updated, not duplicated. Read deploy/README.md first; it explains every step and variable.
+# Deploy sheetsync to Google Cloud: service accounts, IAM, the flyer bucket, the three gen2 Cloud
+# Functions, the Cloud Scheduler job(s) and the Workspace add-on. Safe to re-run: existing
+# resources are updated, not duplicated. Read deploy/README.md first; it explains every step,
+# variable and number.
 #
 #   PROJECT=my-project SPREADSHEET_ID=1AbC... deploy/deploy.sh
 #   DRY_RUN=1 PROJECT=... SPREADSHEET_ID=... deploy/deploy.sh    # print the commands only
@@ -13,7 +14,7 @@ die() { echo "deploy.sh: $*" >&2; exit 1; }
 PROJECT="${PROJECT:-}"                       # required: the Google Cloud project id
 REGION="${REGION:-us-central1}"              # functions, scheduler jobs and topic live here
 SPREADSHEET_ID="${SPREADSHEET_ID:-}"         # required: the Sheet the scheduled sync reads
-CALENDAR_ID="${CALENDAR_ID:-}"               # optional: overrides the Settings tab's calendar id
+CALENDAR_ID="${CALENDAR_ID:-}"               # optional: the scheduled sync's calendar, over Settings
 SCHEDULE="${SCHEDULE:-0 7 * * *}"            # cron: every day at 07:00 ...
 TIME_ZONE="${TIME_ZONE:-Etc/UTC}"            # ... in this time zone (use yours, e.g. Australia/Sydney)
 SCHEDULER_MODE="${SCHEDULER_MODE:-http}"     # http | pubsub | both | none
@@ -22,7 +23,10 @@ GMAIL_AUTH="${GMAIL_AUTH:-token}"            # token (refresh token in Secret Ma
 GMAIL_SECRET="${GMAIL_SECRET:-sheetsync-gmail-token}"   # Secret Manager secret holding the token
 GMAIL_TOKEN_JSON="${GMAIL_TOKEN_JSON:-}"     # optional local authorized-user JSON to upload as a new version
 DELEGATE_SUBJECT="${DELEGATE_SUBJECT:-}"     # required when GMAIL_AUTH=delegation: the user to act as
+FLYER_BUCKET="${FLYER_BUCKET:-}"             # bucket holding the flyer; default PROJECT-sheetsync-flyers
 DEPLOY_ADDON="${DEPLOY_ADDON:-1}"            # 1: deploy and install the Workspace add-on
+ADDON_AUTH="${ADDON_AUTH:-iam}"              # iam (only the add-on's Google account may call) | public
+ADDON_MAX_INSTANCES="${ADDON_MAX_INSTANCES:-3}"  # add-on instances at most, 8 requests each
 ADDON_DEPLOYMENT="${ADDON_DEPLOYMENT:-sheetsync}"      # add-on deployment id
 ADDON_LOGO_URL="${ADDON_LOGO_URL:-https://www.gstatic.com/images/icons/material/system/1x/sync_black_48dp.png}"
 ADDON_TIME_BUDGET_S="${ADDON_TIME_BUDGET_S:-25}"
@@ -38,7 +42,17 @@ JOB_HTTP="${JOB_HTTP:-sheetsync-daily-http}"
 JOB_PUBSUB="${JOB_PUBSUB:-sheetsync-daily-pubsub}"
 RUNTIME_SA_NAME="${RUNTIME_SA_NAME:-sheetsync-runtime}"   # identity of the two sync functions
 INVOKER_SA_NAME="${INVOKER_SA_NAME:-sheetsync-invoker}"   # Scheduler OIDC + Eventarc trigger identity
-ADDON_SA_NAME="${ADDON_SA_NAME:-sheetsync-addon}"         # identity of the add-on function (no roles)
+ADDON_SA_NAME="${ADDON_SA_NAME:-sheetsync-addon}"         # identity of the add-on function
+
+# Fixed numbers (deploy/README.md, "Retries and overlap" and "Add-on capacity", says why).
+SYNC_TIMEOUT_S=540          # the longest an event-driven gen2 function may run
+ATTEMPT_DEADLINE_S=600      # Scheduler gives up on an attempt after this: > SYNC_TIMEOUT_S
+SCHEDULER_MIN_BACKOFF_S=120 # first retry after 2 min, the second after 4
+ACK_DEADLINE_S=600          # Pub/Sub's maximum; > SYNC_TIMEOUT_S
+ADDON_CONCURRENCY=8         # requests one add-on instance serves at once: 1 GiB holds 8 syncs
+FLYER_MOUNT="/mnt/sheetsync-flyers"  # where the flyer bucket appears in the functions
+FLYER_VOLUME="sheetsync-flyers"
+GMAIL_DELEGATION_SCOPES="https://www.googleapis.com/auth/gmail.compose,https://www.googleapis.com/auth/gmail.readonly"
 
 # --- validation ---------------------------------------------------------------------------------
 [[ -n "$PROJECT" ]] || die "set PROJECT to your Google Cloud project id"
@@ -47,6 +61,12 @@ ADDON_SA_NAME="${ADDON_SA_NAME:-sheetsync-addon}"         # identity of the add-
 case "$SCHEDULER_MODE" in http | pubsub | both | none) ;; *) die "SCHEDULER_MODE: http|pubsub|both|none" ;; esac
 case "$SYNC_HTTP_AUTH" in iam | in-function) ;; *) die "SYNC_HTTP_AUTH: iam|in-function" ;; esac
 case "$GMAIL_AUTH" in token | delegation | none) ;; *) die "GMAIL_AUTH: token|delegation|none" ;; esac
+case "$ADDON_AUTH" in iam | public) ;; *) die "ADDON_AUTH: iam|public" ;; esac
+[[ "$ADDON_MAX_INSTANCES" =~ ^[1-9][0-9]{0,2}$ ]] || die "ADDON_MAX_INSTANCES must be 1 to 999"
+[[ -n "$FLYER_BUCKET" ]] || FLYER_BUCKET="${PROJECT}-sheetsync-flyers"
+# A bare bucket name (no gs://, no dots, which need domain verification), as Cloud Storage allows.
+[[ "$FLYER_BUCKET" =~ ^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$ && "$FLYER_BUCKET" != goog* ]] \
+  || die "FLYER_BUCKET must be a bare bucket name (3-63 of a-z 0-9 - _, not gs://...)"
 if [[ "$GMAIL_AUTH" == delegation && -z "$DELEGATE_SUBJECT" ]]; then
   die "GMAIL_AUTH=delegation needs DELEGATE_SUBJECT (the Workspace user whose drafts are created)"
 fi
@@ -79,6 +99,20 @@ run() {
   if [[ "$DRY_RUN" != 1 ]]; then "$@"; fi
 }
 
+# A read-only query whose answer the script needs, printed like run() prints. It runs inside
+# $(...), so the command goes to the real stdout (fd 3); a dry run answers with the placeholder.
+exec 3>&1
+lookup() { # placeholder, command...
+  local placeholder="$1"
+  shift
+  {
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
+  } >&3
+  if [[ "$DRY_RUN" == 1 ]]; then echo "$placeholder"; else "$@"; fi
+}
+
 # True when a resource exists; in a dry run nothing is looked up and everything is "new".
 exists() {
   [[ "$DRY_RUN" != 1 ]] && "$@" >/dev/null 2>&1
@@ -103,7 +137,7 @@ gc=(gcloud --project="$PROJECT" --quiet)
 apis=(cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com
   artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com
   cloudscheduler.googleapis.com secretmanager.googleapis.com sheets.googleapis.com
-  calendar-json.googleapis.com gmail.googleapis.com)
+  calendar-json.googleapis.com gmail.googleapis.com storage.googleapis.com)
 [[ "$DEPLOY_ADDON" == 1 ]] && apis+=(gsuiteaddons.googleapis.com)
 [[ "$GMAIL_AUTH" == delegation ]] && apis+=(iamcredentials.googleapis.com)
 run "${gc[@]}" services enable "${apis[@]}"
@@ -116,11 +150,11 @@ create_sa() { # name, display name
 }
 create_sa "$RUNTIME_SA_NAME" "sheetsync sync functions (Sheets, Calendar, Gmail secret)"
 create_sa "$INVOKER_SA_NAME" "sheetsync scheduler/trigger invoker"
-[[ "$DEPLOY_ADDON" == 1 ]] && create_sa "$ADDON_SA_NAME" "sheetsync add-on endpoint (no roles)"
+[[ "$DEPLOY_ADDON" == 1 ]] && create_sa "$ADDON_SA_NAME" "sheetsync add-on endpoint (reads the flyers)"
 
 # --- 3. Gmail credentials -----------------------------------------------------------------------
 sync_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_SPREADSHEET_ID=${SPREADSHEET_ID}"
-  "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}")
+  "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}" "SHEETSYNC_FLYER_DIR=${FLYER_MOUNT}")
 [[ -n "$CALENDAR_ID" ]] && sync_env+=("SHEETSYNC_CALENDAR_ID=${CALENDAR_ID}")
 secret_flags=()
 case "$GMAIL_AUTH" in
@@ -151,9 +185,33 @@ case "$GMAIL_AUTH" in
   none) ;;
 esac
 
-# --- 4. Functions -------------------------------------------------------------------------------
-common_flags=(--gen2 --region="$REGION" --runtime=python311 --source="$STAGE/source"
-  --memory=512Mi)
+# --- 4. The flyer bucket -------------------------------------------------------------------------
+# The GP cover note attaches the file named in Settings > Flyer file, read from this bucket
+# mounted read-only at $FLYER_MOUNT. Each function's identity may read this bucket, nothing more.
+if ! exists "${gc[@]}" storage buckets describe "gs://${FLYER_BUCKET}"; then
+  run "${gc[@]}" storage buckets create "gs://${FLYER_BUCKET}" --location="$REGION" \
+    --uniform-bucket-level-access --public-access-prevention
+fi
+flyer_readers=("$RUNTIME_SA")
+[[ "$DEPLOY_ADDON" == 1 ]] && flyer_readers+=("$ADDON_RUNTIME_SA")
+for reader in "${flyer_readers[@]}"; do
+  run "${gc[@]}" storage buckets add-iam-policy-binding "gs://${FLYER_BUCKET}" \
+    --member="serviceAccount:${reader}" --role=roles/storage.objectViewer
+done
+
+# The Cloud Functions API has no Cloud Storage volumes (its ServiceConfig knows secretVolumes
+# only), so the bucket is mounted on the function's Cloud Run service. This runs after every
+# deploy: gcloud replaces a volume of the same name, and nothing documents that a later
+# `functions deploy` keeps a volume it does not know about.
+mount_flyers() { # Cloud Run service (= function) name
+  run "${gc[@]}" run services update "$1" --region="$REGION" \
+    --execution-environment=gen2 \
+    --add-volume="name=${FLYER_VOLUME},type=cloud-storage,bucket=${FLYER_BUCKET},readonly=true" \
+    --add-volume-mount="volume=${FLYER_VOLUME},mount-path=${FLYER_MOUNT}"
+}
+
+# --- 5. Functions -------------------------------------------------------------------------------
+common_flags=(--gen2 --region="$REGION" --runtime=python311 --source="$STAGE/source")
 
 if [[ "$SYNC_HTTP_AUTH" == iam ]]; then
   # Cloud Run verifies Scheduler's OIDC token and requires roles/run.invoker; the function
@@ -175,9 +233,10 @@ if [[ "$SCHEDULER_MODE" != pubsub ]]; then
     --trigger-http \
     "${sync_http_access[@]}" \
     --service-account="$RUNTIME_SA" \
-    --timeout=540s --max-instances=1 \
+    --memory=512Mi --timeout="${SYNC_TIMEOUT_S}s" --max-instances=1 \
     --set-env-vars="$(join_by_comma "${sync_http_env[@]}")" \
     ${secret_flags[@]+"${secret_flags[@]}"}
+  mount_flyers "$SYNC_HTTP_FN"
   run "${gc[@]}" functions add-invoker-policy-binding "$SYNC_HTTP_FN" --region="$REGION" \
     --member="serviceAccount:${INVOKER_SA}"
 fi
@@ -193,50 +252,79 @@ if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
     --trigger-topic="$TOPIC" \
     --trigger-service-account="$INVOKER_SA" \
     --service-account="$RUNTIME_SA" \
-    --timeout=540s --max-instances=1 \
+    --memory=512Mi --timeout="${SYNC_TIMEOUT_S}s" --max-instances=1 \
     --set-env-vars="$(join_by_comma "${sync_env[@]}")" \
     ${secret_flags[@]+"${secret_flags[@]}"}
+  mount_flyers "$SYNC_PUBSUB_FN"
   # Eventarc pushes each message to the function as the trigger service account.
   run "${gc[@]}" functions add-invoker-policy-binding "$SYNC_PUBSUB_FN" --region="$REGION" \
     --member="serviceAccount:${INVOKER_SA}"
+  # Pub/Sub sends a message again when its push is not answered within the subscription's ack
+  # deadline, whatever the trigger's retry setting. Eventarc made the subscription (default
+  # 10 s); 600 s, the maximum, outlasts the function's timeout, so no second delivery can
+  # start while the first sync still runs.
+  trigger="$(lookup "projects/${PROJECT}/locations/${REGION}/triggers/TRIGGER" \
+    "${gc[@]}" functions describe "$SYNC_PUBSUB_FN" --gen2 --region="$REGION" \
+    --format='value(eventTrigger.trigger)')"
+  [[ -n "$trigger" ]] || die "$SYNC_PUBSUB_FN has no Eventarc trigger"
+  subscription="$(lookup "projects/${PROJECT}/subscriptions/SUBSCRIPTION" \
+    "${gc[@]}" eventarc triggers describe "$trigger" \
+    --format='value(transport.pubsub.subscription)')"
+  [[ -n "$subscription" ]] || die "the trigger of $SYNC_PUBSUB_FN has no Pub/Sub subscription"
+  run "${gc[@]}" pubsub subscriptions update "$subscription" --ack-deadline="$ACK_DEADLINE_S"
 fi
 
 if [[ "$DEPLOY_ADDON" == 1 ]]; then
   # The add-on's Google-side service account: systemIdToken is minted for it.
-  if [[ "$DRY_RUN" == 1 ]]; then
-    echo "+ ${gc[*]} workspace-add-ons get-authorization --format=value(serviceAccountEmail)"
-    ADDON_CALLER_SA="service-PROJECT_NUMBER@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
-  else
-    ADDON_CALLER_SA="$("${gc[@]}" workspace-add-ons get-authorization \
-      --format='value(serviceAccountEmail)')"
-  fi
+  ADDON_CALLER_SA="$(lookup "service-PROJECT_NUMBER@gcp-sa-gsuiteaddons.iam.gserviceaccount.com" \
+    "${gc[@]}" workspace-add-ons get-authorization --format='value(serviceAccountEmail)')"
   [[ -n "$ADDON_CALLER_SA" ]] || die "could not read the add-on service account"
+  # No SHEETSYNC_CALENDAR_ID here: the add-on writes on each user's calendar named in Settings.
+  # THREADS: functions-framework serves that many requests at once (Google's advice for Python
+  # with concurrency above 1).
   addon_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}"
     "SHEETSYNC_ADDON_AUDIENCE=${ADDON_URL}"
     "SHEETSYNC_ADDON_SERVICE_ACCOUNT=${ADDON_CALLER_SA}"
-    "SHEETSYNC_ADDON_TIME_BUDGET_S=${ADDON_TIME_BUDGET_S}")
-  [[ -n "$CALENDAR_ID" ]] && addon_env+=("SHEETSYNC_CALENDAR_ID=${CALENDAR_ID}")
-  # Public URL on purpose: the function itself verifies authorizationEventObject.systemIdToken
-  # (signature, audience = this URL, email = the add-on service account) on every request and
-  # answers 401/403 otherwise. It acts with the user's userOAuthToken, so its own identity
-  # has no roles and no secrets. See deploy/README.md, "Why the add-on endpoint is public".
+    "SHEETSYNC_ADDON_TIME_BUDGET_S=${ADDON_TIME_BUDGET_S}"
+    "SHEETSYNC_FLYER_DIR=${FLYER_MOUNT}" "THREADS=${ADDON_CONCURRENCY}")
+  # Either way the function verifies authorizationEventObject.systemIdToken itself (signature,
+  # audience = this URL, email = the add-on service account) and answers 401/403 otherwise.
+  # iam: Cloud Run also lets through only requests whose Authorization ID token is the add-on
+  # service account's (the platform sends one), so strangers never reach an instance.
+  # public: anyone reaches the function, which rejects them itself. deploy/README.md says more.
+  if [[ "$ADDON_AUTH" == iam ]]; then
+    addon_access=(--no-allow-unauthenticated)
+  else
+    addon_access=(--allow-unauthenticated)
+  fi
+  # Concurrency above 1 needs at least 1 vCPU; 1 GiB leaves each of 8 requests room for a
+  # 10,000-contact sync (deploy/README.md, "Add-on capacity").
   run "${gc[@]}" functions deploy "$ADDON_FN" "${common_flags[@]}" \
     --entry-point=addon \
     --trigger-http \
-    --allow-unauthenticated \
+    "${addon_access[@]}" \
     --service-account="$ADDON_RUNTIME_SA" \
-    --timeout=60s --max-instances=5 \
+    --timeout=60s --cpu=1 --memory=1Gi \
+    --concurrency="$ADDON_CONCURRENCY" --max-instances="$ADDON_MAX_INSTANCES" \
     --set-env-vars="$(join_by_comma "${addon_env[@]}")"
+  if [[ "$ADDON_AUTH" == iam ]]; then
+    run "${gc[@]}" functions add-invoker-policy-binding "$ADDON_FN" --region="$REGION" \
+      --member="serviceAccount:${ADDON_CALLER_SA}"
+  fi
+  mount_flyers "$ADDON_FN"
 fi
 
-# --- 5. Cloud Scheduler -------------------------------------------------------------------------
+# --- 6. Cloud Scheduler -------------------------------------------------------------------------
 if [[ "$SCHEDULER_MODE" == http || "$SCHEDULER_MODE" == both ]]; then
   # Scheduler mints an OIDC token for INVOKER_SA with the function URL as audience. Retries
-  # are safe: the sync is idempotent.
+  # are safe: the sync is idempotent. The attempt deadline outlasts the function's timeout, so
+  # an attempt is over (answered, or ended by Cloud Run at the timeout) before Scheduler gives
+  # up on it and, after the backoff, sends the retry.
   http_job_flags=(--location="$REGION" --schedule="$SCHEDULE" --time-zone="$TIME_ZONE"
     --uri="$SYNC_HTTP_URL" --http-method=POST --message-body="$SYNC_BODY"
     --oidc-service-account-email="$INVOKER_SA" --oidc-token-audience="$SYNC_HTTP_URL"
-    --attempt-deadline=540s --max-retry-attempts=2 --min-backoff=60s)
+    --attempt-deadline="${ATTEMPT_DEADLINE_S}s" --max-retry-attempts=2
+    --min-backoff="${SCHEDULER_MIN_BACKOFF_S}s")
   if exists "${gc[@]}" scheduler jobs describe "$JOB_HTTP" --location="$REGION"; then
     run "${gc[@]}" scheduler jobs update http "$JOB_HTTP" "${http_job_flags[@]}" \
       --update-headers=Content-Type=application/json
@@ -256,7 +344,7 @@ if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
   fi
 fi
 
-# --- 6. Workspace add-on ------------------------------------------------------------------------
+# --- 7. Workspace add-on ------------------------------------------------------------------------
 if [[ "$DEPLOY_ADDON" == 1 ]]; then
   rendered="$STAGE/addon-deployment.json"
   # Every ${ADDON_URL} becomes the endpoint URL, which is also the systemIdToken audience the
@@ -280,7 +368,9 @@ cat <<EOF
 
 Done. Remaining manual steps (deploy/README.md):
   * share the Sheet and the calendar with ${RUNTIME_SA} (Editor / "Make changes to events");
+  * upload the flyer: gcloud storage cp flyer.pdf gs://${FLYER_BUCKET}/ and put its plain
+    name (flyer.pdf) in Settings > Flyer file;
   * GMAIL_AUTH=delegation only: authorize the client id of ${RUNTIME_SA} for
-    https://www.googleapis.com/auth/gmail.compose,https://www.googleapis.com/auth/gmail.readonly
+    ${GMAIL_DELEGATION_SCOPES}
     in the Admin console (domain-wide delegation).
 EOF

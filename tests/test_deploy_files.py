@@ -1,7 +1,8 @@
 """Consistency checks of deploy/: the add-on deployment template, deploy.sh and main.py agree.
 
-Nothing here runs deploy.sh or contacts Google: the JSON is loaded, the shell script is parsed
-as text (plus ``bash -n``, which only checks syntax), and main.py's entry points are checked in
+Nothing here contacts Google. The JSON is loaded; deploy.sh is read as text, checked by
+``bash -n`` and run with ``DRY_RUN=1``, which prints every gcloud command instead of running it
+(the tests read those commands back with ``shlex``); main.py's entry points are checked in
 functions-framework's registry of declared signature types.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -53,6 +56,7 @@ ENV_VARS = {
     "SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT",
     "SHEETSYNC_ADDON_TIME_BUDGET_S",
     "SHEETSYNC_LOG_LEVEL",
+    "SHEETSYNC_FLYER_DIR",
 }
 #: Which functions-framework signature type each gcloud trigger needs.
 TRIGGER_SIGNATURE = {"http": "http", "topic": "cloudevent"}
@@ -166,12 +170,14 @@ def test_deploy_sh_deploys_the_three_entry_points() -> None:
 
 
 def test_deploy_sh_uses_gen2_python311_and_right_access() -> None:
-    text = " ".join(_script_commands())
-    assert "--gen2" in text
-    assert "--runtime=python311" in text
-    assert "--no-allow-unauthenticated" in text
-    addon = next(c for c in _script_commands() if "--entry-point=addon" in c)
-    assert "--allow-unauthenticated" in addon
+    commands = _dry_run(SCHEDULER_MODE="both")
+    for name in ALL_FUNCTIONS:
+        flags = _flags(_one(commands, "functions", "deploy", name))
+        assert "gen2" in flags, name
+        assert flags["runtime"] == ["python311"], name
+    assert "no-allow-unauthenticated" in _flags(_one(commands, "functions", "deploy", "sync-http"))
+    public = _dry_run(SYNC_HTTP_AUTH="in-function")
+    assert "allow-unauthenticated" in _flags(_one(public, "functions", "deploy", "sync-http"))
 
 
 def test_deploy_sh_creates_both_scheduler_variants() -> None:
@@ -215,3 +221,260 @@ def test_main_declares_each_entry_point_with_the_matching_signature() -> None:
         assert declared == TRIGGER_SIGNATURE[trigger], (
             f"{entry_point} is deployed with --trigger-{trigger} but declared as {declared!r}"
         )
+
+
+# --- deploy.sh in a dry run ----------------------------------------------------------------------
+
+PROJECT = "demo-project"
+SYNC_FUNCTIONS = ("sync-http", "sync-pubsub")
+ALL_FUNCTIONS = (*SYNC_FUNCTIONS, "addon")
+RUNTIME_SA = f"sheetsync-runtime@{PROJECT}.iam.gserviceaccount.com"
+ADDON_RUNTIME_SA = f"sheetsync-addon@{PROJECT}.iam.gserviceaccount.com"
+#: What the dry run puts in for `gcloud workspace-add-ons get-authorization`.
+ADDON_CALLER_SA = "service-PROJECT_NUMBER@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
+ADDON_URL = f"https://us-central1-{PROJECT}.cloudfunctions.net/addon"
+FLYER_MOUNT = "/mnt/sheetsync-flyers"
+#: Cloud Scheduler: an HTTP target's attempt deadline lies in [15 s, 30 min] (cloudscheduler.v1
+#: discovery document, Job.attemptDeadline). Pub/Sub: an ack deadline is at most 600 s
+#: (pubsub.v1, Subscription.ackDeadlineSeconds).
+MAX_ATTEMPT_DEADLINE_S = 30 * 60
+MAX_ACK_DEADLINE_S = 600
+#: An event-driven gen2 function runs at most 9 minutes.
+MAX_EVENT_TIMEOUT_S = 540
+#: Memory a sync needs, from the README's Performance table: a 100-contact steady run peaks at
+#: 72 MB (the imports and clients), a first sync of 10,000 contacts at 176 MB, so one such sync
+#: adds 104 MB. Cloud Storage FUSE keeps up to 32 MB of stat cache and 4 MiB of type cache.
+PROCESS_BASE_MB = 72
+SYNC_10K_MB = 104
+FUSE_CACHE_MB = 36
+
+
+def _dry_run_result(settings: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    if "TMPDIR" in os.environ:
+        env["TMPDIR"] = os.environ["TMPDIR"]
+    env.update({"PROJECT": PROJECT, "SPREADSHEET_ID": "1AbCsheet", "DRY_RUN": "1"}, **settings)
+    return subprocess.run(
+        ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _dry_run(**settings: str) -> list[list[str]]:
+    """The commands deploy.sh prints in a dry run with these settings, each as its argv."""
+    done = _dry_run_result(settings)
+    assert done.returncode == 0, done.stderr
+    return [shlex.split(line[2:]) for line in done.stdout.splitlines() if line.startswith("+ ")]
+
+
+def _dry_run_refused(**settings: str) -> str:
+    """deploy.sh's error message for settings it must refuse before doing anything."""
+    done = _dry_run_result(settings)
+    assert done.returncode != 0
+    assert not any(line.startswith("+ ") for line in done.stdout.splitlines())
+    return done.stderr
+
+
+def _positional(argv: list[str]) -> list[str]:
+    # deploy.sh writes every flag as --name=value, so the rest are the command's words.
+    return [a for a in argv[1:] if not a.startswith("-")]
+
+
+def _find(commands: list[list[str]], *words: str) -> list[list[str]]:
+    return [c for c in commands if _positional(c)[: len(words)] == list(words)]
+
+
+def _one(commands: list[list[str]], *words: str) -> list[str]:
+    found = _find(commands, *words)
+    assert len(found) == 1, f"{' '.join(words)}: {len(found)} commands"
+    return found[0]
+
+
+def _flags(argv: list[str]) -> dict[str, list[str]]:
+    flags: dict[str, list[str]] = {}
+    for arg in argv:
+        if arg.startswith("--"):
+            name, _, value = arg[2:].partition("=")
+            flags.setdefault(name, []).append(value)
+    return flags
+
+
+def _flag(argv: list[str], name: str) -> str:
+    values = _flags(argv).get(name, [])
+    assert len(values) == 1, f"--{name}: {values}"
+    return values[0]
+
+
+def _pairs(value: str) -> dict[str, str]:
+    """``a=1,b=2`` (gcloud's list-of-pairs syntax) as a dict."""
+    return dict(pair.split("=", 1) for pair in value.split(","))
+
+
+def _env(deploy: list[str]) -> dict[str, str]:
+    return _pairs(_flag(deploy, "set-env-vars"))
+
+
+def _seconds(value: str) -> int:
+    assert value.endswith("s"), value
+    return int(value[:-1])
+
+
+def _mib(value: str) -> int:
+    match = re.fullmatch(r"(\d+)(Mi|Gi)", value)
+    assert match, value
+    return int(match.group(1)) * (1024 if match.group(2) == "Gi" else 1)
+
+
+def test_every_function_reads_the_flyer_from_a_read_only_bucket_mount() -> None:
+    commands = _dry_run(SCHEDULER_MODE="both", FLYER_BUCKET="practice-flyers")
+    for name in ALL_FUNCTIONS:
+        deploy = _one(commands, "functions", "deploy", name)
+        assert _env(deploy)["SHEETSYNC_FLYER_DIR"] == FLYER_MOUNT, name
+        mount = _one(commands, "run", "services", "update", name)
+        # After the deploy, which need not keep a volume the Cloud Functions API cannot express.
+        assert commands.index(mount) > commands.index(deploy), name
+        volume = _pairs(_flag(mount, "add-volume"))
+        assert volume == {
+            "name": volume["name"],
+            "type": "cloud-storage",
+            "bucket": "practice-flyers",
+            "readonly": "true",
+        }
+        volume_mount = _pairs(_flag(mount, "add-volume-mount"))
+        assert volume_mount == {"volume": volume["name"], "mount-path": FLYER_MOUNT}
+    create = _one(commands, "storage", "buckets", "create")
+    assert _positional(create)[3:] == ["gs://practice-flyers"]
+    assert {"uniform-bucket-level-access", "public-access-prevention"} <= set(_flags(create))
+    # Each function identity may read that one bucket, and gets no other storage role.
+    grants = _find(commands, "storage", "buckets", "add-iam-policy-binding")
+    assert {(_positional(g)[3], _flag(g, "member"), _flag(g, "role")) for g in grants} == {
+        ("gs://practice-flyers", f"serviceAccount:{RUNTIME_SA}", "roles/storage.objectViewer"),
+        (
+            "gs://practice-flyers",
+            f"serviceAccount:{ADDON_RUNTIME_SA}",
+            "roles/storage.objectViewer",
+        ),
+    }
+    assert not _find(commands, "projects", "add-iam-policy-binding")
+
+
+def test_the_flyer_bucket_defaults_to_one_named_after_the_project() -> None:
+    commands = _dry_run()
+    bucket = f"{PROJECT}-sheetsync-flyers"
+    assert _positional(_one(commands, "storage", "buckets", "create"))[3] == f"gs://{bucket}"
+    mount = _one(commands, "run", "services", "update", "sync-http")
+    assert _pairs(_flag(mount, "add-volume"))["bucket"] == bucket
+
+
+@pytest.mark.parametrize(
+    "bucket", ["gs://flyers", "Flyers", "my.flyers", "../flyers", "ab", "goog-flyers", "a,b=c"]
+)
+def test_a_flyer_bucket_that_is_not_a_bare_bucket_name_is_refused(bucket: str) -> None:
+    assert "FLYER_BUCKET" in _dry_run_refused(FLYER_BUCKET=bucket)
+
+
+def test_readme_gives_the_flyer_its_home() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for needed in (
+        "`SHEETSYNC_FLYER_DIR`",
+        "`FLYER_BUCKET`",
+        FLYER_MOUNT,
+        "gcloud storage cp flyer.pdf gs://",
+        "Settings > Flyer file",
+        "roles/storage.objectViewer",
+        "/etc/secrets",
+    ):
+        assert needed in readme, needed
+
+
+def test_calendar_id_reaches_only_the_scheduled_functions() -> None:
+    commands = _dry_run(SCHEDULER_MODE="both", CALENDAR_ID="practice@example.com")
+    for name in SYNC_FUNCTIONS:
+        deploy = _one(commands, "functions", "deploy", name)
+        assert _env(deploy)["SHEETSYNC_CALENDAR_ID"] == "practice@example.com", name
+    # The add-on writes on each user's own calendar, the one named in Settings.
+    assert "SHEETSYNC_CALENDAR_ID" not in _env(_one(commands, "functions", "deploy", "addon"))
+
+
+def _assert_addon_checks_its_token_itself(deploy: list[str]) -> None:
+    env = _env(deploy)
+    assert env["SHEETSYNC_ADDON_AUDIENCE"] == ADDON_URL
+    assert env["SHEETSYNC_ADDON_SERVICE_ACCOUNT"] == ADDON_CALLER_SA
+
+
+def test_the_add_on_is_private_by_default_and_still_checks_its_token() -> None:
+    commands = _dry_run()
+    deploy = _one(commands, "functions", "deploy", "addon")
+    assert "no-allow-unauthenticated" in _flags(deploy)
+    assert "allow-unauthenticated" not in _flags(deploy)
+    binding = _one(commands, "functions", "add-invoker-policy-binding", "addon")
+    assert _flag(binding, "member") == f"serviceAccount:{ADDON_CALLER_SA}"
+    assert commands.index(binding) > commands.index(deploy)
+    _assert_addon_checks_its_token_itself(deploy)
+
+
+def test_the_public_add_on_variant_relies_on_its_token_check() -> None:
+    commands = _dry_run(ADDON_AUTH="public")
+    deploy = _one(commands, "functions", "deploy", "addon")
+    assert "allow-unauthenticated" in _flags(deploy)
+    assert "no-allow-unauthenticated" not in _flags(deploy)
+    assert not _find(commands, "functions", "add-invoker-policy-binding", "addon")
+    _assert_addon_checks_its_token_itself(deploy)
+
+
+def test_an_unknown_add_on_auth_mode_is_refused() -> None:
+    assert "ADDON_AUTH" in _dry_run_refused(ADDON_AUTH="open")
+
+
+def test_the_add_on_serves_concurrent_requests_with_room_for_each() -> None:
+    deploy = _one(_dry_run(), "functions", "deploy", "addon")
+    concurrency = int(_flag(deploy, "concurrency"))
+    assert concurrency > 1
+    # gen2 serves more than one request per instance only with at least 1 vCPU.
+    assert float(_flag(deploy, "cpu")) >= 1
+    # functions-framework's gunicorn serves THREADS requests at once (default 4 per CPU).
+    assert _env(deploy)["THREADS"] == str(concurrency)
+    memory = _mib(_flag(deploy, "memory"))
+    assert memory >= PROCESS_BASE_MB + FUSE_CACHE_MB + concurrency * SYNC_10K_MB
+    assert 1 <= int(_flag(deploy, "max-instances")) <= 5
+
+
+def test_the_add_on_instance_cap_is_the_operators_choice() -> None:
+    deploy = _one(_dry_run(ADDON_MAX_INSTANCES="2"), "functions", "deploy", "addon")
+    assert _flag(deploy, "max-instances") == "2"
+    for bad in ("0", "-1", "many", "1,2"):
+        assert "ADDON_MAX_INSTANCES" in _dry_run_refused(ADDON_MAX_INSTANCES=bad)
+
+
+def test_scheduler_gives_up_on_an_attempt_only_after_the_function_timeout() -> None:
+    commands = _dry_run(SCHEDULER_MODE="http")
+    deploy = _one(commands, "functions", "deploy", "sync-http")
+    job = _one(commands, "scheduler", "jobs", "create", "http")
+    timeout = _seconds(_flag(deploy, "timeout"))
+    deadline = _seconds(_flag(job, "attempt-deadline"))
+    # Cloud Run ends the request at the timeout, so the attempt is over before Scheduler gives
+    # up on it; the margin is far above clock and network jitter.
+    assert timeout + 30 <= deadline <= MAX_ATTEMPT_DEADLINE_S
+    assert _seconds(_flag(job, "min-backoff")) >= 60
+    assert int(_flag(job, "max-retry-attempts")) >= 1
+    # One instance: a retry can only ever queue behind the first sync, never run beside it.
+    assert _flag(deploy, "max-instances") == "1"
+    assert not _find(commands, "pubsub", "subscriptions", "update")
+
+
+def test_pubsub_redelivers_only_after_the_function_timeout() -> None:
+    commands = _dry_run(SCHEDULER_MODE="pubsub")
+    deploy = _one(commands, "functions", "deploy", "sync-pubsub")
+    timeout = _seconds(_flag(deploy, "timeout"))
+    assert timeout <= MAX_EVENT_TIMEOUT_S
+    assert "retry" not in _flags(deploy)
+    assert _flag(deploy, "max-instances") == "1"
+    # The subscription is the one Eventarc made for this function's trigger, looked up by name.
+    describe = _one(commands, "functions", "describe", "sync-pubsub")
+    assert _flag(describe, "format") == "value(eventTrigger.trigger)"
+    trigger = _one(commands, "eventarc", "triggers", "describe")
+    assert _flag(trigger, "format") == "value(transport.pubsub.subscription)"
+    update = _one(commands, "pubsub", "subscriptions", "update")
+    assert _positional(update)[3] == f"projects/{PROJECT}/subscriptions/SUBSCRIPTION"
+    ack_deadline = int(_flag(update, "ack-deadline"))
+    assert timeout + 30 <= ack_deadline <= MAX_ACK_DEADLINE_S
+    assert commands.index(deploy) < commands.index(update)
