@@ -3,11 +3,15 @@
 Nothing here contacts Google. The JSON is loaded; deploy.sh is read as text, checked by
 ``bash -n`` and run with ``DRY_RUN=1``, which prints every gcloud command instead of running it
 (the tests read those commands back with ``shlex``); main.py's entry points are checked in
-functions-framework's registry of declared signature types.
+functions-framework's registry of declared signature types. The OAuth scope table in
+deploy/README.md is checked against the discovery documents shipped with googleapiclient, the
+add-on deployment file, the scopes the code requests, and the methods a real sync calls on the
+fake Google server.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -15,10 +19,22 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import googleapiclient
 import pytest
+from fakegoogle import FakeGoogle
+from google.auth.credentials import AnonymousCredentials
+from googlekit import FAST, NOW, backend, fill_demo, template_sheet
+
+from sheet_template import TEMPLATE as SHEET_TEMPLATE
+from sheetsync import credentials as sheetsync_credentials
+from sheetsync.bootstrap import google_backend
+from sheetsync.credentials import GoogleCredentials
+from sheetsync.sync import Backend, run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -478,3 +494,157 @@ def test_pubsub_redelivers_only_after_the_function_timeout() -> None:
     ack_deadline = int(_flag(update, "ack-deadline"))
     assert timeout + 30 <= ack_deadline <= MAX_ACK_DEADLINE_S
     assert commands.index(deploy) < commands.index(update)
+
+
+# --- OAuth scopes: the table in deploy/README.md ------------------------------------------------
+
+SCOPE_TABLE_HEADER = (
+    "| Identity | API | Scope | Methods it calls (discovery ids) | Why this scope |"
+)
+DISCOVERY = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+DISCOVERY_FILES = {
+    "sheets": "sheets.v4.json",
+    "calendar": "calendar.v3.json",
+    "gmail": "gmail.v1.json",
+    "iamcredentials": "iamcredentials.v1.json",
+}
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    identity: str
+    scope: str
+    methods: tuple[str, ...]
+
+
+def _scope_table() -> list[ScopeRow]:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert SCOPE_TABLE_HEADER in lines, "deploy/README.md lost its scope table"
+    rows: list[ScopeRow] = []
+    for line in lines[lines.index(SCOPE_TABLE_HEADER) + 2 :]:
+        if not line.startswith("|"):
+            break
+        identity, _api, scope, methods, _why = (c.strip() for c in line.strip("|").split("|"))
+        (url,) = re.findall(r"`(https://[^`]+)`", scope)
+        rows.append(ScopeRow(identity, url, tuple(re.findall(r"`([a-z]+(?:\.\w+)+)`", methods))))
+    return rows
+
+
+def _scopes_of(identity: str) -> set[str]:
+    scopes = {row.scope for row in _scope_table() if row.identity == identity}
+    assert scopes, identity
+    return scopes
+
+
+def _methods_of(identity: str) -> set[str]:
+    return {m for row in _scope_table() if row.identity == identity for m in row.methods}
+
+
+@functools.cache
+def _accepted_scopes() -> dict[str, frozenset[str]]:
+    """{discovery method id: the scopes it accepts}, for every API sheetsync calls."""
+
+    def walk(node: dict[str, Any], out: dict[str, frozenset[str]]) -> None:
+        for method in (node.get("methods") or {}).values():
+            out[method["id"]] = frozenset(method.get("scopes", []))
+        for resource in (node.get("resources") or {}).values():
+            walk(resource, out)
+
+    accepted: dict[str, frozenset[str]] = {}
+    for name in DISCOVERY_FILES.values():
+        walk(json.loads((DISCOVERY / name).read_text(encoding="utf-8")), accepted)
+    return accepted
+
+
+def test_every_method_in_the_scope_table_accepts_the_scope_it_is_listed_with() -> None:
+    rows = _scope_table()
+    assert {row.identity for row in rows} == {"scheduled sync", "add-on", "CLI init"}
+    accepted = _accepted_scopes()
+    for row in rows:
+        assert row.methods, row
+        for method in row.methods:
+            assert method in accepted, f"{method} is not in the discovery documents"
+            assert row.scope in accepted[method], f"{method} does not accept {row.scope}"
+
+
+def test_the_add_on_deployment_asks_for_exactly_the_add_on_scopes_in_the_table() -> None:
+    scopes = _template()["oauthScopes"]
+    assert set(scopes) == _scopes_of("add-on")
+    # The add-on writes on its user's own calendar and never reads mail.
+    assert SCOPE_PREFIX + "calendar.events.owned" in scopes
+    assert SCOPE_PREFIX + "calendar.events" not in scopes
+
+
+def test_the_scheduled_sync_requests_exactly_the_scopes_in_the_table() -> None:
+    c = sheetsync_credentials
+    requested = {
+        c.SHEETS_SCOPE,
+        c.CALENDAR_SCOPE,
+        c.GMAIL_COMPOSE_SCOPE,
+        c.GMAIL_READONLY_SCOPE,
+        c.IAM_SIGN_SCOPE,
+    }
+    assert requested == _scopes_of("scheduled sync")
+    assert _scopes_of("CLI init") == {c.SHEETS_SCOPE}
+    gmail = {c.GMAIL_COMPOSE_SCOPE, c.GMAIL_READONLY_SCOPE}
+    # The scopes the operator grants by hand: the refresh token's consent, and delegation.
+    readme = README.read_text(encoding="utf-8")
+    assert set(re.findall(r"--scope (\S+)", readme)) == gmail
+    delegation = re.search(r'^GMAIL_DELEGATION_SCOPES="([^"]+)"', SCRIPT.read_text(), re.M)
+    assert delegation is not None
+    assert set(delegation.group(1).split(",")) == gmail
+
+
+def _called(server: FakeGoogle) -> set[str]:
+    return {r.method_id for r in server.requests() if r.method_id}
+
+
+def _methods_two_syncs_call(make_backend: Callable[[FakeGoogle, str], Backend]) -> set[str]:
+    """The methods a first sync calls, and a second one after its write-back was lost.
+
+    Between the two, the Sheet goes back to what the first sync read (as if it had crashed
+    before writing back) and a person retitles an event: the second sync's inserts then meet
+    existing ids, so it also gets and patches events and finds its drafts among drafts.
+    """
+    with FakeGoogle(seed=41) as server:
+        sheet = template_sheet(server)
+        fill_demo(server, sheet, NOW.date())
+        before = {tab.name: server.sheet_rows(sheet, tab.name) for tab in SHEET_TEMPLATE.tabs}
+        server.reset_log()
+        run_sync(make_backend(server, sheet), NOW)
+        for tab, rows in before.items():
+            server.set_sheet_rows(sheet, tab, rows)
+        event = server.calendar_events()[0]
+        server.calendar_patch_event("primary", event["id"], {"summary": "Renamed by hand"})
+        run_sync(make_backend(server, sheet), NOW)
+        return _called(server)
+
+
+def test_init_and_the_syncs_call_only_methods_the_scope_table_lists(tmp_path: Path) -> None:
+    with FakeGoogle(seed=40) as server:
+        template_sheet(server)
+        init_calls = _called(server)
+    # The scheduled sync's credentials may search sent mail (anonymous ones do, on the fake).
+    scheduled_calls = _methods_two_syncs_call(
+        lambda server, sheet: backend(server, sheet, tmp_path)
+    )
+    # The add-on's token (userOAuthToken) holds no Gmail read scope.
+    no_read = GoogleCredentials.single(AnonymousCredentials(), reads_sent=False)
+    addon_calls = _methods_two_syncs_call(
+        lambda server, sheet: google_backend(
+            sheet, endpoint=server.url, credentials=no_read, retry=FAST, clock=lambda: NOW
+        )
+    )
+    assert init_calls <= _methods_of("CLI init"), init_calls - _methods_of("CLI init")
+    assert scheduled_calls <= _methods_of("scheduled sync"), scheduled_calls - _methods_of(
+        "scheduled sync"
+    )
+    assert addon_calls <= _methods_of("add-on"), addon_calls - _methods_of("add-on")
+    # The runs reached what the table is about, so the comparisons above are not vacuous.
+    assert {"sheets.spreadsheets.create", "sheets.spreadsheets.batchUpdate"} <= init_calls
+    for calls in (scheduled_calls, addon_calls):
+        assert {"calendar.events.insert", "calendar.events.get", "calendar.events.patch"} <= calls
+        assert {"gmail.users.drafts.list", "gmail.users.drafts.create"} <= calls
+        assert {"sheets.spreadsheets.values.batchGet"} <= calls
+    assert "gmail.users.messages.list" in scheduled_calls
+    assert "gmail.users.messages.list" not in addon_calls
