@@ -37,6 +37,10 @@ EXTRA_REQUIRED: dict[str, list[tuple[str, str]]] = {
         ("valueInputOption", "'valueInputOption' is required but not specified"),
         ("data", "'data' is required but not specified"),
     ],
+    "sheets.spreadsheets.values.batchUpdateByDataFilter": [
+        ("valueInputOption", "'valueInputOption' is required but not specified"),
+        ("data", "'data' is required but not specified"),
+    ],
     "sheets.spreadsheets.batchUpdate": [("requests", "Must specify at least one request.")],
 }
 

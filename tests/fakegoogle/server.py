@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import socket
 import threading
@@ -23,11 +24,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from . import metadata as md
 from . import multipart
 from .a1 import Box
 from .calendar_api import CalendarApi
 from .cells import Cell, Skip, parse_input, render
 from .common import Call, Clock, Handler, Ids, Reply, utc_now
+from .data_filters import DataFilterApi
 from .discovery import MethodSpec, Registry
 from .drive_api import DriveApi
 from .errors import ApiError, bad_request, unimplemented
@@ -153,6 +156,7 @@ class FakeGoogle:
         self.faults = FaultInjector(seed)
         self._handlers: dict[str, Handler] = {
             **self.sheets.handlers(),
+            **DataFilterApi(self.sheets).handlers(),
             **self.calendar.handlers(),
             **self.gmail.handlers(),
             **self.drive.handlers(),
@@ -634,30 +638,31 @@ class FakeGoogle:
     ) -> None:
         """Insert a row before 0-based ``index`` (rows below shift down), as a user would."""
         with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
             sheet = self.sheets.sheet(spreadsheet_id, title)
-            self.sheets.insert_rows(sheet, index, 1)
+            self.sheets.insert_rows(ss, sheet, index, 1)
             row = [_cell(v, value_input) for v in values or []]
             sheet.ensure_cols(len(row))
             sheet.cells[index] = row
             self.sheets.touch(self.sheets.get(spreadsheet_id))
 
     def delete_row(self, spreadsheet_id: str, title: str, index: int) -> None:
-        """Delete the row at 0-based ``index`` (rows below shift up)."""
+        """Delete the row at 0-based ``index`` (rows below shift up; its metadata goes)."""
         with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
             sheet = self.sheets.sheet(spreadsheet_id, title)
-            if index < len(sheet.cells):
-                del sheet.cells[index]
-            sheet.grid["rowCount"] = sheet.row_count - 1
-            self.sheets.touch(self.sheets.get(spreadsheet_id))
+            self.sheets.delete_rows(ss, sheet, index, index + 1)
+            self.sheets.touch(ss)
 
     def move_row(self, spreadsheet_id: str, title: str, source: int, dest: int) -> None:
-        """Move the row at ``source`` so it ends up at index ``dest``."""
+        """Move the row at ``source`` so it ends up at index ``dest`` (metadata and all)."""
         with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
             sheet = self.sheets.sheet(spreadsheet_id, title)
-            while len(sheet.cells) <= max(source, dest):
-                sheet.cells.append([])
-            sheet.cells.insert(dest, sheet.cells.pop(source))
-            self.sheets.touch(self.sheets.get(spreadsheet_id))
+            order = list(range(max(source, dest, len(sheet.cells) - 1) + 1))
+            order.insert(dest, order.pop(source))
+            self.sheets.reorder_rows(ss, sheet, order, 0, metadata_follows=True)
+            self.sheets.touch(ss)
 
     def sort_rows(
         self,
@@ -670,28 +675,140 @@ class FakeGoogle:
         """Sort the data rows below ``header_rows``, like a user's Data > Sort range.
 
         ``key`` is a 0-based column (Sheets' order: numbers, text, booleans, blanks last)
-        or a function of the row's UNFORMATTED values.
+        or a function of the row's UNFORMATTED values. Row metadata moves with the rows or
+        stays put, as ``metadata_policy.sort`` says.
         """
         with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
             sheet = self.sheets.sheet(spreadsheet_id, title)
-            used = sheet.used_rows()
-            body = [list(r) for r in sheet.cells[header_rows:used]]
+            order = list(range(header_rows, sheet.used_rows()))
             if isinstance(key, int):
                 column = key
-                body.sort(
-                    key=lambda r: sort_key(r[column] if column < len(r) else None),
-                    reverse=reverse,
-                )
+                order.sort(key=lambda r: sort_key(sheet.get(r, column)), reverse=reverse)
             else:
                 fn = key
-                body.sort(
+                order.sort(
                     key=lambda r: fn(
-                        [render(c, "UNFORMATTED_VALUE", "FORMATTED_STRING") for c in r]
+                        [render(c, "UNFORMATTED_VALUE", "FORMATTED_STRING") for c in sheet.cells[r]]
                     ),
                     reverse=reverse,
                 )
-            sheet.cells[header_rows:used] = body
-            self.sheets.touch(self.sheets.get(spreadsheet_id))
+            follows = self.sheets.policy.sort == md.MOVES
+            self.sheets.reorder_rows(ss, sheet, order, header_rows, metadata_follows=follows)
+            self.sheets.touch(ss)
+
+    def copy_row(self, spreadsheet_id: str, title: str, source: int, dest: int) -> None:
+        """Copy a whole row's cells over the row at ``dest``, as a user's copy and paste.
+
+        Its metadata does what ``metadata_policy.copy_paste`` says.
+        """
+        self._paste_row(spreadsheet_id, title, source, dest, "copyPaste")
+
+    def cut_row(self, spreadsheet_id: str, title: str, source: int, dest: int) -> None:
+        """Cut a whole row's cells and paste them over the row at ``dest`` (the source row
+        stays, emptied); its metadata does what ``metadata_policy.cut_paste`` says.
+        """
+        self._paste_row(spreadsheet_id, title, source, dest, "cutPaste")
+
+    def _paste_row(
+        self, spreadsheet_id: str, title: str, source: int, dest: int, kind: str
+    ) -> None:
+        with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
+            sheet_id = self.sheets.sheet(spreadsheet_id, title).sheet_id
+            src = {"sheetId": sheet_id, "startRowIndex": source, "endRowIndex": source + 1}
+            if kind == "copyPaste":
+                target: dict[str, Any] = {
+                    "sheetId": sheet_id,
+                    "startRowIndex": dest,
+                    "endRowIndex": dest + 1,
+                }
+            else:
+                target = {"sheetId": sheet_id, "rowIndex": dest, "columnIndex": 0}
+            self.sheets.apply_request(ss, kind, {"source": src, "destination": target})
+            self.sheets.touch(ss)
+
+    def duplicate_sheet(self, spreadsheet_id: str, title: str, new_title: str) -> None:
+        """Duplicate a tab, as a user would; ``metadata_policy.duplicate_sheet`` decides
+        what its metadata does.
+        """
+        with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
+            sheet_id = self.sheets.sheet(spreadsheet_id, title).sheet_id
+            request = {"sourceSheetId": sheet_id, "newSheetName": new_title}
+            self.sheets.apply_request(ss, "duplicateSheet", request)
+            self.sheets.touch(ss)
+
+    # ---- developer metadata state helpers ---------------------------------------------
+
+    @property
+    def metadata_policy(self) -> md.MetadataPolicy:
+        """What sorting, copy-paste, cut-paste and duplicating a tab do to row metadata."""
+        with self._lock:
+            return self.sheets.policy
+
+    def set_metadata_policy(self, **settings: str) -> md.MetadataPolicy:
+        """Change some policy settings (``sort="MOVES"``, ``copy_paste="DUPLICATED"``, ...)."""
+        with self._lock:
+            self.sheets.policy = dataclasses.replace(self.sheets.policy, **settings)
+            return self.sheets.policy
+
+    def developer_metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
+        """Every developer metadata record of a spreadsheet (all projects), as resources."""
+        with self._lock:
+            store = self.sheets.get(spreadsheet_id).developer_metadata
+            return [m.resource() for m in store.records]
+
+    def row_metadata(self, spreadsheet_id: str, title: str) -> dict[int, list[tuple[str, Any]]]:
+        """0-based row index -> (key, value) of each record on that row of a tab."""
+        with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
+            sheet_id = ss.by_title(title).sheet_id
+            out: dict[int, list[tuple[str, Any]]] = {}
+            for meta in ss.developer_metadata.records:
+                loc = meta.location
+                if loc.kind == md.ROW and loc.sheet_id == sheet_id and loc.index is not None:
+                    out.setdefault(loc.index, []).append((meta.key, meta.value))
+            return dict(sorted(out.items()))
+
+    def tag_row(
+        self,
+        spreadsheet_id: str,
+        title: str,
+        index: int,
+        key: str,
+        value: str | None = None,
+        *,
+        visibility: str = md.DOCUMENT,
+        project: str = md.DEFAULT_PROJECT,
+    ) -> int:
+        """Put developer metadata on a row directly in state; returns its id.
+
+        No request is logged and the storage limits are not checked, so a test can set up
+        a spreadsheet that is already over them.
+        """
+        with self._lock:
+            ss = self.sheets.get(spreadsheet_id)
+            sheet_id = ss.by_title(title).sheet_id
+            body = {
+                "metadataKey": key,
+                "visibility": visibility,
+                "location": {
+                    "dimensionRange": {
+                        "sheetId": sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": index,
+                        "endIndex": index + 1,
+                    }
+                },
+            }
+            if value is not None:
+                body["metadataValue"] = value
+            reply = self.sheets.apply_request(
+                ss, "createDeveloperMetadata", {"developerMetadata": body}, project
+            )
+            assert reply is not None
+            return int(reply["createDeveloperMetadata"]["developerMetadata"]["metadataId"])
 
     # ---- Calendar state helpers -------------------------------------------------------
 

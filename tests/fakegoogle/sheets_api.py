@@ -3,12 +3,15 @@
 Owns spreadsheets (properties, sheets, per-sheet 2-D cell lists, and the recorded side
 structures: data validations, protected ranges, charts, formats, ...), the ``spreadsheets.*``
 and ``spreadsheets.values.*`` handlers, and the state helpers tests use to play a person
-editing the sheet (insert/delete/move/sort rows) between two API requests.
+editing the sheet (insert/delete/move/sort/copy/cut rows) between two API requests. Every row
+and column edit also moves the developer metadata on those rows (see ``metadata.py``; the
+``*ByDataFilter`` and ``developerMetadata.*`` handlers are in ``data_filters.py``).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from . import a1
+from . import metadata as md
 from .a1 import Box
 from .cells import (
     Cell,
@@ -128,7 +132,7 @@ class Spreadsheet:
     created: datetime
     modified: datetime
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
-    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
+    developer_metadata: md.MetadataStore = field(default_factory=md.MetadataStore)
     applied_requests: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -164,6 +168,10 @@ def _restore(target: Spreadsheet, backup: Spreadsheet) -> None:
     target.__dict__.update(backup.__dict__)
 
 
+#: A batchUpdate request kind served outside this module: (spreadsheet, body, project) -> reply.
+RequestFn = Callable[[Spreadsheet, dict[str, Any], str], dict[str, Any] | None]
+
+
 class SheetsApi:
     """In-memory Sheets v4 backend."""
 
@@ -171,6 +179,12 @@ class SheetsApi:
         self.ids = ids
         self.clock = clock
         self.spreadsheets: dict[str, Spreadsheet] = {}
+        #: What sorting, copy-paste, cut-paste and duplicating a tab do to row metadata.
+        self.policy = md.MetadataPolicy()
+        #: Characters of developer metadata allowed per spreadsheet and per sheet.
+        self.metadata_limit = md.CHAR_LIMIT
+        #: batchUpdate request kinds other modules serve (the developer metadata requests).
+        self.extra_requests: dict[str, RequestFn] = {}
 
     # ---- state helpers ----------------------------------------------------------------
 
@@ -268,8 +282,16 @@ class SheetsApi:
                 sheet.ensure_cols(col0 + j + 1)
                 sheet.put(row0 + i, col0 + j, value)
 
-    def resource(self, ss: Spreadsheet, include_grid: bool = False) -> dict[str, Any]:
-        """The Spreadsheet resource as spreadsheets.get returns it."""
+    def resource(
+        self, ss: Spreadsheet, include_grid: bool = False, project: str = md.DEFAULT_PROJECT
+    ) -> dict[str, Any]:
+        """The Spreadsheet resource as spreadsheets.get returns it.
+
+        Developer metadata visible to ``project`` sits where Google puts it: the spreadsheet's
+        at the top, a sheet's in the sheet, a row's or column's in the grid data's
+        ``rowMetadata``/``columnMetadata`` (so only with grid data).
+        """
+        visible = ss.developer_metadata.visible(project)
         sheets = []
         for sheet in ss.sheets:
             item: dict[str, Any] = {"properties": copy.deepcopy(sheet.properties)}
@@ -282,8 +304,13 @@ class SheetsApi:
             ):
                 if records:
                     item[key] = copy.deepcopy(records)
+            own = [
+                m.resource() for m in visible if m.location == md.Location(md.SHEET, sheet.sheet_id)
+            ]
+            if own:
+                item["developerMetadata"] = own
             if include_grid:
-                item["data"] = [self._grid_data(sheet)]
+                item["data"] = [self._grid_data(sheet, visible)]
             sheets.append(item)
         out: dict[str, Any] = {
             "spreadsheetId": ss.spreadsheet_id,
@@ -293,9 +320,12 @@ class SheetsApi:
         }
         if ss.named_ranges:
             out["namedRanges"] = copy.deepcopy(ss.named_ranges)
+        top = [m.resource() for m in visible if m.location.kind == md.SPREADSHEET]
+        if top:
+            out["developerMetadata"] = top
         return out
 
-    def _grid_data(self, sheet: Sheet) -> dict[str, Any]:
+    def _grid_data(self, sheet: Sheet, visible: list[md.Metadata]) -> dict[str, Any]:
         rows = []
         for r in range(sheet.used_rows()):
             values = []
@@ -314,7 +344,24 @@ class SheetsApi:
                     data["dataValidation"] = copy.deepcopy(rule)
                 values.append(data)
             rows.append({"values": values})
-        return {"startRow": 0, "startColumn": 0, "rowData": rows}
+        grid: dict[str, Any] = {"startRow": 0, "startColumn": 0, "rowData": rows}
+        for kind, key, used, pixels in (
+            (md.ROW, "rowMetadata", len(rows), 21),
+            (md.COLUMN, "columnMetadata", max((len(r["values"]) for r in rows), default=0), 100),
+        ):
+            placed: dict[int, list[dict[str, Any]]] = {}
+            for meta in visible:
+                loc = meta.location
+                if loc.kind == kind and loc.sheet_id == sheet.sheet_id and loc.index is not None:
+                    placed.setdefault(loc.index, []).append(meta.resource())
+            # Google lists every row of the range; the fake stops after the last used or
+            # tagged one, which keeps indexes right for any client reading by position.
+            count = max([used, *(i + 1 for i in placed)])
+            grid[key] = [
+                {"pixelSize": pixels, **({"developerMetadata": placed[i]} if i in placed else {})}
+                for i in range(count)
+            ]
+        return grid
 
     def h_create(self, call: Call) -> Reply:
         ss = self._create_from(call.body or {})
@@ -324,7 +371,8 @@ class SheetsApi:
         ss = self.get(call.params["spreadsheetId"])
         for text in call.param("ranges", []):
             self.resolve(ss, text)  # an unknown range is a 400 even for metadata reads
-        return Reply(self.resource(ss, bool(call.param("includeGridData", False))))
+        include = bool(call.param("includeGridData", False))
+        return Reply(self.resource(ss, include, md.project_of(call.headers)))
 
     # ---- ranges -----------------------------------------------------------------------
 
@@ -583,7 +631,7 @@ class SheetsApi:
             out["tableRange"] = a1.format_range(sheet.title, top, start, first_col, end_col)
         nrows = len(values) if isinstance(values, list) else 0
         if call.param("insertDataOption") == "INSERT_ROWS" and nrows:
-            self.insert_rows(sheet, start, nrows)
+            self.insert_rows(ss, sheet, start, nrows)
         col_end = box.col1 if box.col1 is not None and not box.single else None
         write_box = Box(start, None, first_col, col_end)
         result = self.write(
@@ -595,7 +643,11 @@ class SheetsApi:
         return Reply(out)
 
     def _clear(self, ss: Spreadsheet, text: str) -> str:
-        sheet, box = self.resolve(ss, text)
+        return self.clear_box(*self.resolve(ss, text))
+
+    @staticmethod
+    def clear_box(sheet: Sheet, box: Box) -> str:
+        """Empty a box's cells (clamped to the grid); returns the range cleared."""
         row1 = min(box.row1 if box.row1 is not None else sheet.row_count, sheet.row_count)
         col1 = min(box.col1 if box.col1 is not None else sheet.col_count, sheet.col_count)
         for r in range(box.row0, min(row1, len(sheet.cells))):
@@ -621,33 +673,67 @@ class SheetsApi:
         return Reply({"spreadsheetId": ss.spreadsheet_id, "clearedRanges": cleared})
 
     # ---- row edits (shared by batchUpdate and the test helpers) -------------------------
+    # Each one remaps the developer metadata of the rows (or columns) it moves, so metadata
+    # shifts exactly as the cells do and is deleted with its row.
 
     @staticmethod
-    def insert_rows(sheet: Sheet, index: int, count: int) -> None:
+    def insert_rows(ss: Spreadsheet, sheet: Sheet, index: int, count: int) -> None:
         while len(sheet.cells) < index:
             sheet.cells.append([])
         sheet.cells[index:index] = [[] for _ in range(count)]
         sheet.grid["rowCount"] = sheet.row_count + count
+        ss.developer_metadata.remap(sheet.sheet_id, md.ROW, md.inserted(index, count))
 
     @staticmethod
-    def delete_rows(sheet: Sheet, start: int, end: int) -> None:
+    def delete_rows(ss: Spreadsheet, sheet: Sheet, start: int, end: int) -> None:
         del sheet.cells[start:end]
         sheet.grid["rowCount"] = sheet.row_count - (end - start)
+        ss.developer_metadata.remap(sheet.sheet_id, md.ROW, md.deleted(start, end))
 
     @staticmethod
-    def _insert_cols(sheet: Sheet, index: int, count: int) -> None:
+    def move_rows(ss: Spreadsheet, sheet: Sheet, start: int, end: int, dest: int) -> None:
+        """moveDimension on rows: ``[start, end)`` goes before the row that was at ``dest``."""
+        order = list(range(max(end, dest, len(sheet.cells))))
+        moved = order[start:end]
+        del order[start:end]
+        at = dest if dest <= start else dest - (end - start)
+        order[at:at] = moved
+        SheetsApi.reorder_rows(ss, sheet, order, 0, metadata_follows=True)
+
+    @staticmethod
+    def reorder_rows(
+        ss: Spreadsheet, sheet: Sheet, order: list[int], first: int, *, metadata_follows: bool
+    ) -> None:
+        """Put the row that was at ``order[i]`` at ``first + i`` (rows outside stay put)."""
+        while len(sheet.cells) < first + len(order):
+            sheet.cells.append([])
+        sheet.cells[first : first + len(order)] = [sheet.cells[old] for old in order]
+        if metadata_follows:
+            new_of_old = {old: first + i for i, old in enumerate(order)}
+            ss.developer_metadata.remap(sheet.sheet_id, md.ROW, md.permuted(new_of_old))
+
+    @staticmethod
+    def _insert_cols(ss: Spreadsheet, sheet: Sheet, index: int, count: int) -> None:
         for row in sheet.cells:
             if len(row) > index:
                 row[index:index] = [None] * count
         sheet.grid["columnCount"] = sheet.col_count + count
+        ss.developer_metadata.remap(sheet.sheet_id, md.COLUMN, md.inserted(index, count))
 
     @staticmethod
-    def _delete_cols(sheet: Sheet, start: int, end: int) -> None:
+    def _delete_cols(ss: Spreadsheet, sheet: Sheet, start: int, end: int) -> None:
         for row in sheet.cells:
             del row[start:end]
         sheet.grid["columnCount"] = sheet.col_count - (end - start)
+        ss.developer_metadata.remap(sheet.sheet_id, md.COLUMN, md.deleted(start, end))
 
     # ---- spreadsheets.batchUpdate -------------------------------------------------------
+
+    def apply_request(
+        self, ss: Spreadsheet, kind: str, req: dict[str, Any], project: str = md.DEFAULT_PROJECT
+    ) -> dict[str, Any] | None:
+        """Apply one batchUpdate request straight to state (the person-edit helpers)."""
+        return self._apply(ss, kind, req, project)
 
     def h_batch_update(self, call: Call) -> Reply:
         ss = self.get(call.params["spreadsheetId"])
@@ -657,6 +743,7 @@ class SheetsApi:
             raise bad_request("Must specify at least one request.")
         backup = copy.deepcopy(ss)
         replies: list[dict[str, Any]] = []
+        project = md.project_of(call.headers)
         try:
             for i, request in enumerate(requests):
                 kinds = [k for k, v in request.items() if v is not None]
@@ -667,7 +754,10 @@ class SheetsApi:
                     )
                 kind = kinds[0]
                 try:
-                    reply = self._apply(ss, kind, request[kind])
+                    reply = self._apply(ss, kind, request[kind], project)
+                    if kind in _METADATA_GROWING:
+                        # Checked per request, so the error names the one that went over.
+                        ss.developer_metadata.check_limits(self.metadata_limit)
                 except ApiError as exc:
                     raise bad_request(f"Invalid requests[{i}].{kind}: {exc.message}") from exc
                 ss.applied_requests.append({kind: copy.deepcopy(request[kind])})
@@ -679,10 +769,15 @@ class SheetsApi:
         self.touch(ss)
         out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
-            out["updatedSpreadsheet"] = self.resource(ss, bool(body.get("responseIncludeGridData")))
+            include = bool(body.get("responseIncludeGridData"))
+            out["updatedSpreadsheet"] = self.resource(ss, include, project)
         return Reply(out)
 
-    def _apply(self, ss: Spreadsheet, kind: str, req: dict[str, Any]) -> dict[str, Any] | None:
+    def _apply(
+        self, ss: Spreadsheet, kind: str, req: dict[str, Any], project: str
+    ) -> dict[str, Any] | None:
+        if kind in self.extra_requests:
+            return self.extra_requests[kind](ss, req, project)
         method = cast(
             Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None] | None,
             getattr(self, f"_r_{kind}", None),
@@ -735,9 +830,12 @@ class SheetsApi:
             raise bad_request("You can't remove all the sheets in a document.")
         ss.sheets.remove(sheet)
         ss.reindex()
+        ss.developer_metadata.drop_sheet(sheet.sheet_id)
 
     def _r_duplicateSheet(self, ss: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
         source = self._sheet_for(ss, req.get("sourceSheetId"))
+        if req.get("newSheetId") is not None and ss.by_id(int(req["newSheetId"])) is not None:
+            raise bad_request(f"Sheet with id {req['newSheetId']} already exists.")
         new = copy.deepcopy(source)
         new.properties["sheetId"] = int(req.get("newSheetId") or self._new_sheet_id(ss))
         new.properties["title"] = req.get("newSheetName") or f"Copy of {source.title}"
@@ -745,6 +843,13 @@ class SheetsApi:
         index = min(int(req.get("insertSheetIndex", len(ss.sheets))), len(ss.sheets))
         ss.sheets.insert(index, new)
         ss.reindex()
+        # Google does not say what a copied tab's metadata does: the policy decides.
+        store = ss.developer_metadata
+        pairs = [
+            (m.location, dataclasses.replace(m.location, sheet_id=new.sheet_id))
+            for m in store.on_sheet(source.sheet_id)
+        ]
+        store.transfer(pairs, self.policy.duplicate_sheet, self.ids.int_id)
         return {"duplicateSheet": {"properties": copy.deepcopy(new.properties)}}
 
     def _r_updateSheetProperties(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
@@ -758,9 +863,13 @@ class SheetsApi:
             _apply_path(sheet.properties, props, path)
         if sheet.row_count < old_rows:
             del sheet.cells[sheet.row_count :]
+            gone = md.deleted(sheet.row_count, old_rows)
+            ss.developer_metadata.remap(sheet.sheet_id, md.ROW, gone)
         if sheet.col_count < old_cols:
             for row in sheet.cells:
                 del row[sheet.col_count :]
+            gone = md.deleted(sheet.col_count, old_cols)
+            ss.developer_metadata.remap(sheet.sheet_id, md.COLUMN, gone)
         if "index" in paths:
             ss.sheets.remove(sheet)
             ss.sheets.insert(min(int(props.get("index", 0)), len(ss.sheets)), sheet)
@@ -789,9 +898,9 @@ class SheetsApi:
         if start > limit:
             raise bad_request(f"Cannot insert at index {start}: the grid has {limit}.")
         if dim == "ROWS":
-            self.insert_rows(sheet, start, end - start)
+            self.insert_rows(ss, sheet, start, end - start)
         else:
-            self._insert_cols(sheet, start, end - start)
+            self._insert_cols(ss, sheet, start, end - start)
 
     def _r_deleteDimension(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
         sheet, dim, start, end = self._dimension(ss, req.get("range") or {})
@@ -801,9 +910,9 @@ class SheetsApi:
         if end - start >= limit:
             raise bad_request("You can't delete all the rows on the sheet.")
         if dim == "ROWS":
-            self.delete_rows(sheet, start, end)
+            self.delete_rows(ss, sheet, start, end)
         else:
-            self._delete_cols(sheet, start, end)
+            self._delete_cols(ss, sheet, start, end)
 
     def _r_appendDimension(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
         sheet = self._sheet_for(ss, req.get("sheetId"))
@@ -819,12 +928,7 @@ class SheetsApi:
         sheet, dim, start, end = self._dimension(ss, req.get("source") or {})
         dest = int(req.get("destinationIndex", 0))
         if dim == "ROWS":
-            while len(sheet.cells) < end:
-                sheet.cells.append([])
-            moved = sheet.cells[start:end]
-            del sheet.cells[start:end]
-            at = dest if dest <= start else dest - (end - start)
-            sheet.cells[at:at] = moved
+            self.move_rows(ss, sheet, start, end, dest)
         else:
             raise bad_request("moveDimension on COLUMNS is not modelled by fakegoogle.")
 
@@ -956,17 +1060,131 @@ class SheetsApi:
         r1 = min(int(grid.get("endRowIndex", sheet.row_count)), sheet.used_rows())
         c0 = int(grid.get("startColumnIndex", 0))
         c1 = int(grid.get("endColumnIndex", sheet.col_count))
-        block = [[sheet.get(r, c) for c in range(c0, c1)] for r in range(r0, r1)]
+        order = list(range(r0, r1))
         for spec in reversed(req.get("sortSpecs") or []):
-            idx = int(spec.get("dimensionIndex", 0)) - c0
+            col = int(spec.get("dimensionIndex", 0))
             descending = spec.get("sortOrder") == "DESCENDING"
-            block.sort(key=functools.partial(_column_key, idx), reverse=descending)
+            order.sort(key=functools.partial(_cell_key, sheet, col), reverse=descending)
+        block = [[sheet.get(r, c) for c in range(c0, c1)] for r in order]
         for i, row in enumerate(block):
             for j, value in enumerate(row):
                 sheet.put(r0 + i, c0 + j, value)
+        if self.policy.sort == md.MOVES:
+            new_of_old = {old: r0 + i for i, old in enumerate(order)}
+            ss.developer_metadata.remap(sheet.sheet_id, md.ROW, md.permuted(new_of_old))
+
+    def _box_of(self, sheet: Sheet, grid: dict[str, Any]) -> tuple[int, int, int, int]:
+        """A GridRange's half-open bounds, unbounded edges clamped to the grid."""
+        r0 = int(grid.get("startRowIndex", 0))
+        r1 = min(int(grid.get("endRowIndex", sheet.row_count)), sheet.row_count)
+        c0 = int(grid.get("startColumnIndex", 0))
+        c1 = min(int(grid.get("endColumnIndex", sheet.col_count)), sheet.col_count)
+        if not (0 <= r0 < r1 and 0 <= c0 < c1):
+            raise bad_request(f"Invalid range [{r0}, {r1}) x [{c0}, {c1}).")
+        return r0, r1, c0, c1
+
+    def _paste(
+        self,
+        ss: Spreadsheet,
+        source: Sheet,
+        box: tuple[int, int, int, int],
+        dest: Sheet,
+        at: tuple[int, int, int, int],
+        *,
+        values: bool,
+        cut: bool,
+        mode: str,
+    ) -> None:
+        """Copy (or cut) a block to ``at`` = (top, rows, left, columns), tiling it as Sheets
+        does when the destination is a multiple of the block, and apply the metadata policy.
+        """
+        r0, r1, c0, c1 = box
+        height, width = r1 - r0, c1 - c0
+        top, rows, left, cols = at
+        tiles_down = rows // height if rows % height == 0 and rows > height else 1
+        tiles_across = cols // width if cols % width == 0 and cols > width else 1
+        if (
+            top + height * tiles_down > dest.row_count
+            or left + width * tiles_across > dest.col_count
+        ):
+            raise self._grid_error(
+                dest, top, top + height * tiles_down, left, left + width * tiles_across
+            )
+        block = [[source.get(r, c) for c in range(c0, c1)] for r in range(r0, r1)]
+        if cut:
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    source.put(r, c, None)
+        if values:
+            for down in range(tiles_down):
+                for across in range(tiles_across):
+                    for i, line in enumerate(block):
+                        for j, value in enumerate(line):
+                            dest.put(top + down * height + i, left + across * width + j, value)
+        # Row metadata: each source row pairs with the rows it was pasted onto, first tile
+        # first (MOVES takes a record to its first destination only).
+        pairs = [
+            (
+                md.Location(md.ROW, source.sheet_id, r0 + i),
+                md.Location(md.ROW, dest.sheet_id, top + down * height + i),
+            )
+            for down in range(tiles_down)
+            for i in range(height)
+        ]
+        ss.developer_metadata.transfer(pairs, mode, self.ids.int_id)
+
+    def _r_copyPaste(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
+        if req.get("pasteOrientation") == "TRANSPOSE":
+            raise bad_request("A transposed paste is not modelled by fakegoogle.")
+        source = self._grid_sheet(ss, req.get("source"))
+        box = self._box_of(source, req.get("source") or {})
+        dest_grid = req.get("destination") or {}
+        dest = self._grid_sheet(ss, dest_grid)
+        d0, d1, e0, e1 = self._box_of(dest, dest_grid)
+        self._paste(
+            ss,
+            source,
+            box,
+            dest,
+            (d0, d1 - d0, e0, e1 - e0),
+            values=req.get("pasteType", "PASTE_NORMAL") in _VALUE_PASTES,
+            cut=False,
+            mode=self.policy.copy_paste,
+        )
+
+    def _r_cutPaste(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
+        source = self._grid_sheet(ss, req.get("source"))
+        box = self._box_of(source, req.get("source") or {})
+        coordinate = req.get("destination") or {}
+        dest = self._sheet_for(ss, coordinate.get("sheetId"))
+        top, left = int(coordinate.get("rowIndex", 0)), int(coordinate.get("columnIndex", 0))
+        self._paste(
+            ss,
+            source,
+            box,
+            dest,
+            (top, box[1] - box[0], left, box[3] - box[2]),
+            # "All the source data will be cut, regardless of what is pasted."
+            values=req.get("pasteType", "PASTE_NORMAL") in _VALUE_PASTES,
+            cut=True,
+            mode=self.policy.cut_paste,
+        )
 
 
 # ---- module helpers ---------------------------------------------------------------------
+
+# Requests that can add characters to a sheet's (or the spreadsheet's) developer metadata.
+_METADATA_GROWING = frozenset(
+    {
+        "createDeveloperMetadata",
+        "updateDeveloperMetadata",
+        "copyPaste",
+        "cutPaste",
+        "duplicateSheet",
+    }
+)
+# Paste types that carry cell values (the fake stores values and formulas alike).
+_VALUE_PASTES = frozenset({"PASTE_NORMAL", "PASTE_VALUES", "PASTE_NO_BORDERS", "PASTE_FORMULA"})
 
 
 def _find_table(sheet: Sheet, box: Box) -> tuple[int, int, int, int] | None:
@@ -1079,8 +1297,8 @@ def _apply_path(target: dict[str, Any], source: dict[str, Any], path: str) -> No
         dst[parts[-1]] = copy.deepcopy(src)
 
 
-def _column_key(index: int, row: list[Cell]) -> tuple[int, Any]:
-    return sort_key(row[index])
+def _cell_key(sheet: Sheet, col: int, row: int) -> tuple[int, Any]:
+    return sort_key(sheet.get(row, col))
 
 
 def sort_key(cell: Cell) -> tuple[int, Any]:
