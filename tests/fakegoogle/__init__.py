@@ -45,6 +45,12 @@ Point googleapiclient at it, either way:
    Media uploads (Gmail ``media_body``) need way 1: googleapiclient rebuilds upload URLs
    as ``https://<endpoint host>/upload/...``.
 
+Developer metadata (``metadata.py``, ``data_filters.py``) follows its row through every row
+edit, requests and person-edit helpers alike. What Google leaves undocumented is a switch per
+server: ``server.set_metadata_policy(sort="MOVES", copy_paste="DUPLICATED", ...)``, see
+:class:`MetadataPolicy`. ``X-Goog-User-Project`` names the project a request comes from
+(PROJECT visibility); without it every request is one project.
+
 Beware httplib2 silently retries a request once when the connection drops before any
 response byte, so one injected drop is invisible to googleapiclient; use two (or
 ``crash_after``) to make it see a ``ConnectionError``. requests (gspread) does not retry.
@@ -75,14 +81,17 @@ from .faults import (
 )
 from .gmail_api import GmailMessage
 from .log import Hook, RequestInfo, RequestRecord
+from .metadata import DEFAULT_PROJECT, PROJECT_HEADER, MetadataPolicy
 from .server import FakeGoogle, FakeGoogleInternalError
 from .sheets_api import Sheet, Spreadsheet
 
 __all__ = [
     "BACKEND_500",
     "DEFAULT_KINDS",
+    "DEFAULT_PROJECT",
     "DROP",
     "DROP_AFTER",
+    "PROJECT_HEADER",
     "RATE_LIMIT_403",
     "RATE_LIMIT_429",
     "UNAVAILABLE_503",
@@ -94,6 +103,7 @@ __all__ = [
     "GmailMessage",
     "Hook",
     "Injected",
+    "MetadataPolicy",
     "RedirectingHttp",
     "RedirectingSession",
     "RequestInfo",
