@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from fakegoogle import FakeGoogle, Fault
+from google.auth.credentials import Credentials
 from googlekit import FAST, NOW, clients, demo_sheet, template_sheet
 
 from sheet_template import TEMPLATE
 from sheetsync.adapters.gmail_drafts import GmailMailbox
 from sheetsync.adapters.google_calendar import GoogleCalendar, sheet_tag
-from sheetsync.adapters.google_http import batch_uri, is_transient, retry_policy
+from sheetsync.adapters.google_http import batch_uri, build_clients, is_transient, retry_policy
 from sheetsync.adapters.google_sheets import GoogleSheetStore
 from sheetsync.demo import FLYER_PDF
 from sheetsync.errors import BackendError
@@ -478,6 +479,97 @@ def test_gmail_lookup_failure_creates_nothing(server):
     assert outcomes[0].state == "failed"
     assert outcomes[0].error.startswith("could not check for an existing draft")
     assert server.gmail_drafts() == {}
+
+
+# -- a store that refuses every call --------------------------------------------------------
+
+UNAUTHENTICATED = Fault("401", 401, "authError", "global", "Invalid Credentials")
+
+
+class RenewingCredentials(Credentials):
+    """Credentials whose refresh always "works", as a real token's does, so a 401 that keeps
+    coming back reaches the adapter (googleapiclient refreshes and re-sends first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = "token-0"
+        self.refreshes = 0
+
+    def refresh(self, request: object) -> None:
+        self.refreshes += 1
+        self.token = f"token-{self.refreshes}"
+
+
+def refusing_services(server: FakeGoogle, refusal: str) -> tuple[object, object]:
+    """(Calendar, Gmail) services on a fake that refuses every API call with ``refusal``."""
+    credentials = RenewingCredentials()
+    _, calendar_service, gmail_service = build_clients(server.url, credentials)
+    fault = {"401": UNAUTHENTICATED, "403": FORBIDDEN}[refusal]
+    server.fail_next(10_000, fault, apis={"calendar", "gmail"}, include_batch_envelopes=False)
+    return calendar_service, gmail_service
+
+
+@pytest.mark.parametrize("refusal", ["401", "403", "calendar not shared"])
+def test_a_calendar_refusing_every_insert_is_one_backend_error(server, refusal):
+    if refusal == "calendar not shared":
+        _, service, _ = clients(server)
+        missing = "not-shared@group.calendar.google.com"
+        cal = GoogleCalendar(service, "s", batch_uri("calendar", server.url), FAST, missing)
+        status = 404
+    else:
+        service, _ = refusing_services(server, refusal)
+        cal = GoogleCalendar(service, "s", batch_uri("calendar", server.url), FAST)
+        status = int(refusal)
+    with pytest.raises(BackendError) as caught:
+        cal.apply([event(1), event(2), event(3, cancelled=True)])
+    assert caught.value.code == status
+    assert str(caught.value).startswith(f"Writing to the calendar failed: HTTP {status}")
+    assert server.calendar_events(include_deleted=True) == []
+
+
+def test_a_calendar_with_only_cancellations_reports_them_absent(server):
+    # Nothing to insert: a 404 is what a cancelled event that is not there gets anyway.
+    _, service, _ = clients(server)
+    missing = "not-shared@group.calendar.google.com"
+    cal = GoogleCalendar(service, "s", batch_uri("calendar", server.url), FAST, missing)
+    outcomes = cal.apply([event(1, cancelled=True)])
+    assert [o.action for o in outcomes] == ["absent"]
+
+
+@pytest.mark.parametrize("refusal", ["401", "403", "delegation denied"])
+def test_a_mailbox_refusing_every_call_is_one_backend_error(server, refusal):
+    if refusal == "delegation denied":
+        _, _, service = clients(server)
+        user = "someone.else@example.org"
+        box = GmailMailbox(service, batch_uri("gmail", server.url), None, FAST, user_id=user)
+        status = 403
+    else:
+        _, service = refusing_services(server, refusal)
+        box = GmailMailbox(service, batch_uri("gmail", server.url), None, FAST)
+        status = int(refusal)
+    with pytest.raises(BackendError) as caught:
+        box.ensure([draft(1), draft(2)])
+    assert caught.value.code == status
+    assert str(caught.value).startswith(f"Looking up drafts in Gmail failed: HTTP {status}")
+    assert "@" not in str(caught.value)
+    assert server.gmail_drafts() == {}
+
+
+def test_a_mailbox_refusing_every_create_is_one_backend_error(server):
+    # Look-ups are allowed, creating is not (a token with a read-only Gmail scope).
+    no_scope = Fault("403", 403, "insufficientPermissions", "global", "Insufficient Permission")
+    server.on_request(lambda _info: server.faults.fail_next(1, no_scope, None, False), "create")
+    with pytest.raises(BackendError) as caught:
+        mailbox(server).ensure([draft(1), draft(2)])
+    assert caught.value.code == 403
+    assert str(caught.value).startswith("Creating drafts in Gmail failed: HTTP 403")
+    assert server.gmail_drafts() == {}
+
+
+def test_one_refused_look_up_among_many_fails_that_draft_only(server):
+    server.fail_next(1, FORBIDDEN, apis={"gmail"}, include_batch_envelopes=False)
+    outcomes = mailbox(server, check_sent=False).ensure([draft(1), draft(2)])
+    assert [o.state for o in outcomes] == ["failed", "created"]
 
 
 # -- the retry predicate --------------------------------------------------------------------

@@ -40,13 +40,17 @@ from .google_http import (
     RequestCounter,
     error_reasons,
     http_status,
+    refused_by_store,
     short_reason,
+    to_backend_error,
 )
 
 log = logging.getLogger(__name__)
 
 #: Gmail's answer when the token's scopes do not allow a search of all mail.
 INSUFFICIENT_SCOPE = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
+#: Answered to every call: about the mailbox itself (see ``refused_by_store``).
+STORE_REFUSALS = frozenset({401, 403})
 
 
 def search_term(message_id: str) -> str:
@@ -167,6 +171,9 @@ class GmailMailbox(Mailbox):
         if self.check_sent:
             calls += [self._in_sent("s" + d.message_id, d.message_id) for d in drafts]
         results = self.batcher.run(calls)
+        draft_look_ups = (results["d" + d.message_id] for d in drafts)
+        if (refusal := refused_by_store(draft_look_ups, STORE_REFUSALS)) is not None:
+            raise to_backend_error(refusal, "Looking up drafts in Gmail")
         states: dict[str, DraftOutcome | None] = {}
         for draft in drafts:
             mid = draft.message_id
@@ -236,7 +243,12 @@ class GmailMailbox(Mailbox):
             else:
                 creates.append(self._create(draft, raw))
         created: dict[str, str] = {}
-        for mid, result in self.batcher.run(creates, idempotent=False).items():
+        results = self.batcher.run(creates, idempotent=False)
+        # Every call refused (not signed in, no access to this mailbox): one error for the
+        # sync, not one per row. Only failures per draft are outcomes.
+        if (refusal := refused_by_store(results.values(), STORE_REFUSALS)) is not None:
+            raise to_backend_error(refusal, "Creating drafts in Gmail")
+        for mid, result in results.items():
             if result.ok:
                 created[mid] = str((result.value or {}).get("id", ""))
             else:

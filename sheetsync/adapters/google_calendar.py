@@ -30,13 +30,17 @@ from .google_http import (
     Batcher,
     CallResult,
     RequestCounter,
+    refused_by_store,
     short_reason,
+    to_backend_error,
 )
 
 #: Event id already taken (by us: the ids are derived from the Sheet).
 CONFLICT = 409
 #: A cancelled event that does not exist, or was deleted for good.
 GONE = frozenset({404, 410})
+#: Answered to every insert: about the calendar itself (see ``refused_by_store``).
+STORE_REFUSALS = frozenset({401, 403, 404})
 
 
 def sheet_tag(namespace: str) -> str:
@@ -144,7 +148,13 @@ class GoogleCalendar(Calendar):
             for s in specs.values()
         ]
         existing: list[EventSpec] = []
-        for event_id, result in self.batcher.run(first).items():
+        first_results = self.batcher.run(first)
+        inserts = (r for key, r in first_results.items() if not specs[key].cancelled)
+        # Every insert refused (the calendar is not there or not shared, the sync may not
+        # write to it): one error for the sync, not one per row (a cancel's 404 means absent).
+        if (refusal := refused_by_store(inserts, STORE_REFUSALS)) is not None:
+            raise to_backend_error(refusal, "Writing to the calendar")
+        for event_id, result in first_results.items():
             spec = specs[event_id]
             if spec.cancelled:
                 if result.ok:

@@ -25,7 +25,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -287,6 +287,24 @@ class CallResult:
     @property
     def status(self) -> int | None:
         return http_status(unwrap(self.error)) if self.error is not None else None
+
+
+def refused_by_store(
+    results: Iterable[CallResult], statuses: frozenset[int]
+) -> BaseException | None:
+    """The error to raise when every call failed for good with one of ``statuses``, else None.
+
+    Answered to every call of a sync, a 401, a 403 that is not a rate limit or a calendar's 404
+    is about the store (not signed in, not shared, not there), not about one row: the caller
+    raises one ``BackendError`` instead of failing each row with the same words.
+    """
+    errors = [result.error for result in results]
+    if not errors or any(error is None for error in errors):
+        return None
+    causes = [unwrap(error) for error in errors if error is not None]
+    if all(http_status(c) in statuses and not is_transient(c) for c in causes):
+        return causes[0]
+    return None
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
