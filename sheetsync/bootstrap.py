@@ -30,11 +30,17 @@ def local_paths(workbook: Path) -> dict[str, Path]:
     return {"workbook": workbook, "calendar": folder / "calendar.ics", "drafts": folder / "drafts"}
 
 
-def local_backend(workbook: Path, clock: Callable[[], datetime] = utc_now) -> Backend:
-    """The no-Google backend: an .xlsx workbook, an .ics calendar and .eml drafts."""
+def local_backend(
+    workbook: Path, clock: Callable[[], datetime] = utc_now, even_if_open: bool = False
+) -> Backend:
+    """The no-Google backend: an .xlsx workbook, an .ics calendar and .eml drafts.
+
+    ``even_if_open`` syncs a workbook that a lock file says LibreOffice or Excel has open (for a
+    lock file a crash left behind).
+    """
     paths = local_paths(workbook)
     return Backend(
-        sheet=XlsxStore(workbook),
+        sheet=XlsxStore(workbook, even_if_open),
         calendar=IcsCalendar(paths["calendar"], clock),
         mailbox=EmlMailbox(paths["drafts"], workbook.parent, clock),
     )

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--sheet", metavar="ID", help="the Google spreadsheet id to sync")
     sync.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     sync.add_argument(
+        "--even-if-open",
+        action="store_true",
+        help="sync a workbook whose LibreOffice or Excel lock file is beside it (a stale lock "
+        "file after a crash: the app must really be closed)",
+    )
+    sync.add_argument(
         "--flyer-dir",
         type=Path,
         default=Path(os.environ.get("SHEETSYNC_FLYER_DIR") or "."),
@@ -90,7 +96,7 @@ def _sync(args: argparse.Namespace) -> int:
             args.sheet, endpoint=args.api_endpoint, attachments_dir=args.flyer_dir
         )
     else:
-        backend = local_backend(args.workbook)
+        backend = local_backend(args.workbook, even_if_open=args.even_if_open)
     report = run_sync(backend, utc_now(), dry_run=args.dry_run)
     print(render_plan(report) if args.dry_run else render_report(report))
     return 0

@@ -45,6 +45,15 @@ class SheetStore(abc.ABC):
         """Requests made so far, by API (empty for backends without requests)."""
         return {}
 
+    def check_writable(self) -> None:
+        """Raise a ``BackendError`` if a sync could not write back; change nothing.
+
+        A sync calls this (on every port) before it carries anything out, so a refusal leaves
+        the Sheet, the calendar and the mailbox as they were. By default there is nothing to
+        check: an API answers for itself when written to.
+        """
+        return None
+
 
 class Calendar(abc.ABC):
     """Follow-up events, identified by our deterministic ids."""
@@ -56,6 +65,10 @@ class Calendar(abc.ABC):
     def request_counts(self) -> dict[str, int]:
         return {}
 
+    def check_writable(self) -> None:
+        """As ``SheetStore.check_writable``: refuse before anything changes."""
+        return None
+
 
 class Mailbox(abc.ABC):
     """Email drafts, identified by their Message-ID. Never sends."""
@@ -66,3 +79,7 @@ class Mailbox(abc.ABC):
 
     def request_counts(self) -> dict[str, int]:
         return {}
+
+    def check_writable(self) -> None:
+        """As ``SheetStore.check_writable``: refuse before anything changes."""
+        return None

@@ -85,7 +85,25 @@ def run_sync(
     dry_run: bool = False,
     timer: Callable[[], float] = time.perf_counter,
 ) -> SyncReport:
-    """Sync once. ``now`` is the time of the sync (timezone-aware)."""
+    """Sync once. ``now`` is the time of the sync (timezone-aware).
+
+    A sync that changes things first asks every port whether it can write, so a read-only or
+    open workbook is refused before the calendar or the mailbox is touched. A dry run only
+    reads: it needs no such check.
+    """
+    if dry_run:
+        return _sync_once(backend, now, True, timer)
+    for port in (backend.sheet, backend.calendar, backend.mailbox):
+        port.check_writable()
+    return _sync_once(backend, now, False, timer)
+
+
+def _sync_once(
+    backend: Backend,
+    now: datetime,
+    dry_run: bool,
+    timer: Callable[[], float],
+) -> SyncReport:
     timings: dict[str, float] = {}
     start = timer()
     snapshot = backend.sheet.read()

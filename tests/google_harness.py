@@ -50,7 +50,12 @@ def google_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarn
     for tab, tab_rows in rows.items():
         set_rows(tab, tab_rows)
     gc, _, _ = clients(server)
-    return SheetHarness(GoogleSheetStore(gc, sid, FAST), read_rows, set_rows)
+
+    def broken() -> GoogleSheetStore:
+        # A spreadsheet id that names no spreadsheet (deleted, or never shared).
+        return GoogleSheetStore(gc, "1NoSuchSpreadsheet000000000000000000000000", FAST)
+
+    return SheetHarness(GoogleSheetStore(gc, sid, FAST), read_rows, set_rows, broken)
 
 
 def google_calendar(tmp_path: Path) -> CalendarHarness:
@@ -65,7 +70,12 @@ def google_calendar(tmp_path: Path) -> CalendarHarness:
             out[event["id"]] = (day, event.get("summary", ""), event["status"] == "cancelled")
         return out
 
-    return CalendarHarness(calendar, events)
+    def broken() -> GoogleCalendar:
+        # Settings name a calendar nobody shared with the sync: every call is answered 404.
+        missing = "not-shared@group.calendar.google.com"
+        return GoogleCalendar(service, "sheet", batch_uri("calendar", server.url), FAST, missing)
+
+    return CalendarHarness(calendar, events, broken)
 
 
 def google_mailbox(tmp_path: Path) -> MailboxHarness:
@@ -85,4 +95,15 @@ def google_mailbox(tmp_path: Path) -> MailboxHarness:
             out[message.header("Message-ID")] = (message.header("Subject"), names)
         return out
 
-    return MailboxHarness(mailbox, drafts, attachments)
+    def broken() -> GmailMailbox:
+        # Delegation to another user's mailbox that was never granted: every call is a 403.
+        return GmailMailbox(
+            service,
+            batch_uri("gmail", server.url),
+            attachments,
+            FAST,
+            user_id="someone.else@example.org",
+            clock=lambda: NOW,
+        )
+
+    return MailboxHarness(mailbox, drafts, attachments, broken)

@@ -35,6 +35,8 @@ class SheetHarness:
     rows: Callable[[str], list[list[Cell]]]
     #: Replace a tab's data rows (header kept), as a person editing would.
     set_rows: Callable[[str, list[list[Cell]]], None]
+    #: An adapter of the port on a broken store (a corrupt file, a Sheet that is not there).
+    broken: Callable[[], SheetStore]
 
 
 @dataclass
@@ -42,6 +44,8 @@ class CalendarHarness:
     calendar: Calendar
     #: event id -> (day, title, cancelled)
     events: Callable[[], dict[str, tuple[date, str, bool]]]
+    #: An adapter on a broken store (a corrupt .ics, a calendar that is not shared).
+    broken: Callable[[], Calendar]
 
 
 @dataclass
@@ -51,6 +55,8 @@ class MailboxHarness:
     drafts: Callable[[], dict[str, tuple[str, list[str]]]]
     #: Attachments are looked up here.
     attachments: Path
+    #: An adapter on a broken store (a drafts "folder" that is a file, a mailbox refusing all).
+    broken: Callable[[], Mailbox]
 
 
 def local_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarness:
@@ -74,7 +80,11 @@ def local_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarne
                 set_cell(ws, r, c, value)
         wb.save(path)
 
-    return SheetHarness(XlsxStore(path), read_rows, set_rows)
+    def broken() -> SheetStore:
+        path.write_bytes(b"PK\x03\x04 a zip file cut short")
+        return XlsxStore(path)
+
+    return SheetHarness(XlsxStore(path), read_rows, set_rows, broken)
 
 
 def local_calendar(tmp_path: Path) -> CalendarHarness:
@@ -92,7 +102,11 @@ def local_calendar(tmp_path: Path) -> CalendarHarness:
             out[eid] = (event["dtstart"].dt, str(event["summary"]), cancelled)
         return out
 
-    return CalendarHarness(IcsCalendar(path, lambda: NOW), events)
+    def broken() -> Calendar:
+        path.write_bytes(b"BEGIN:VCALENDAR\r\nthis line is not iCalendar\r\n")
+        return IcsCalendar(path, lambda: NOW)
+
+    return CalendarHarness(IcsCalendar(path, lambda: NOW), events, broken)
 
 
 def local_mailbox(tmp_path: Path) -> MailboxHarness:
@@ -109,4 +123,8 @@ def local_mailbox(tmp_path: Path) -> MailboxHarness:
             out[str(message["Message-ID"])] = (str(message["Subject"]), names)
         return out
 
-    return MailboxHarness(EmlMailbox(folder, attachments, lambda: NOW), drafts, attachments)
+    def broken() -> Mailbox:
+        folder.write_bytes(b"a file where the drafts folder should be")
+        return EmlMailbox(folder, attachments, lambda: NOW)
+
+    return MailboxHarness(EmlMailbox(folder, attachments, lambda: NOW), drafts, attachments, broken)

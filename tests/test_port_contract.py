@@ -7,27 +7,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import google_harness  # unconditionally: a broken Google import fails the suite, not halves it
 import port_harness as ph
 import pytest
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheetsync.errors import BackendError
 from sheetsync.plan import Attachment, DraftSpec, EventSpec
 from sheetsync.table import RowRef, column_map, row_refs
 from sheetsync.writeback import CellWrite
 
-SHEETS = {"local": ph.local_sheet}
-CALENDARS = {"local": ph.local_calendar}
-MAILBOXES = {"local": ph.local_mailbox}
-
-try:  # The Google adapters run against the fake Google server when they are present.
-    import google_harness
-
-    SHEETS["google"] = google_harness.google_sheet
-    CALENDARS["google"] = google_harness.google_calendar
-    MAILBOXES["google"] = google_harness.google_mailbox
-except ImportError:  # pragma: no cover - only while the Google backend is absent
-    pass
+SHEETS = {"local": ph.local_sheet, "google": google_harness.google_sheet}
+CALENDARS = {"local": ph.local_calendar, "google": google_harness.google_calendar}
+MAILBOXES = {"local": ph.local_mailbox, "google": google_harness.google_mailbox}
 
 CONTACT_KEYS = [col.key for col in TEMPLATE.tab("Contacts").columns]
 
@@ -190,3 +183,28 @@ def test_mailbox_attaches_the_flyer_or_fails_clearly(mailbox):
     assert missing.state == "failed" and "Flyer file" in missing.error
     assert mailbox.drafts()["<gp.a@sheetsync.invalid>"][1] == ["flyer.pdf"]
     assert "<gp.b@sheetsync.invalid>" not in mailbox.drafts()
+
+
+# -- a broken store is one BackendError, from every adapter ---------------------------------
+
+
+def test_a_broken_sheet_raises_backend_error(sheet):
+    store = sheet.broken()
+    with pytest.raises(BackendError):
+        store.read()
+    with pytest.raises(BackendError):
+        store.write([], [["Summary"]])
+
+
+def test_a_broken_calendar_raises_backend_error(calendar):
+    broken = calendar.broken()
+    day = date(2026, 12, 1)
+    specs = [event(EID, day), event("vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", day)]
+    with pytest.raises(BackendError):
+        broken.apply(specs)
+
+
+def test_a_broken_mailbox_raises_backend_error(mailbox):
+    broken = mailbox.broken()
+    with pytest.raises(BackendError):
+        broken.ensure([draft("<intro.a@sheetsync.invalid>"), draft("<intro.b@sheetsync.invalid>")])

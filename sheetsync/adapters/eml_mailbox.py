@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from ..errors import BackendError
 from ..mime import build_message
 from ..plan import DraftOutcome, DraftSpec
 from ..ports import Mailbox
-from .files import write_atomically
+from .files import check_folder, file_error, reason, write_atomically
 
 
 def read_attachment(folder: Path, name: str) -> tuple[str, bytes]:
@@ -36,14 +37,35 @@ class EmlMailbox(Mailbox):
         self.attachments_dir = attachments_dir
         self.clock = clock
 
+    def check_writable(self) -> None:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise self._not_a_folder()
+        # Drafts are only ever new files: the folder (or where it will be made) must take them.
+        check_folder(self.folder, "drafts (.eml files)")
+
+    def _not_a_folder(self) -> BackendError:
+        return BackendError(f"{self.folder} is a file; the drafts need a folder there")
+
     def _existing(self) -> dict[str, str]:
+        """Message-ID -> file stem of every draft there. A draft that cannot be read stops
+        the sync: without its Message-ID, it would be written again."""
         found: dict[str, str] = {}
         if not self.folder.exists():
             return found
+        if not self.folder.is_dir():
+            raise self._not_a_folder()
         parser = BytesHeaderParser()
-        for path in sorted(self.folder.glob("*.eml")):
-            with path.open("rb") as handle:
-                message_id = parser.parse(handle).get("Message-ID", "")
+        try:
+            paths = sorted(self.folder.glob("*.eml"))
+        except OSError as error:
+            reason_text = reason(error)
+            raise BackendError(f"cannot list the drafts in {self.folder}: {reason_text}") from None
+        for path in paths:
+            try:
+                with path.open("rb") as handle:
+                    message_id = parser.parse(handle).get("Message-ID", "")
+            except OSError as error:
+                raise file_error("read", path, error) from None
             if message_id:
                 found[str(message_id).strip()] = path.stem
         return found

@@ -3,6 +3,10 @@
 Each event's UID is its deterministic event id, so an event whose date changes is moved in
 place (its SEQUENCE goes up), never duplicated, and any calendar app that imports the file
 again updates the event it already has.
+
+A file that is not iCalendar at all stops the sync with a ``BackendError`` (rewriting it
+would lose whatever it holds); one of our events with a value icalendar cannot read (a date,
+a SEQUENCE) is rewritten, as any event of ours that differs from what is wanted.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..errors import BackendError
 from ..plan import EventOutcome, EventSpec
 from ..ports import Calendar
-from .files import write_atomically
+from .files import check_replaceable, file_error, write_atomically
 
 PRODID = "-//sheetsync//referral network//EN"
 UID_DOMAIN = "@sheetsync"
@@ -36,10 +41,21 @@ def _new_calendar() -> Any:
     return cal
 
 
+def _sequence(event: Any) -> int:
+    """The event's SEQUENCE; 0 when it has none or one icalendar could not read."""
+    try:
+        return int(event.get("sequence", 0))
+    except ValueError:
+        return 0
+
+
 def _differs(event: Any, spec: EventSpec) -> tuple[bool, bool]:
     """(date differs, text differs)."""
     start = event.get("dtstart")
-    moved = start is None or start.dt != spec.day
+    try:
+        moved = start is None or start.dt != spec.day
+    except ValueError:  # icalendar's BrokenCalendarProperty: a date it could not read
+        moved = True
     retitled = (
         str(event.get("summary", "")) != spec.title
         or str(event.get("description", "")) != spec.description
@@ -55,12 +71,26 @@ class IcsCalendar(Calendar):
         self.path = path
         self.clock = clock
 
+    def check_writable(self) -> None:
+        check_replaceable(self.path, "the calendar file")
+
     def _load(self) -> Any:
-        if not self.path.exists():
-            return _new_calendar()
         from icalendar import Calendar as ICalendar
 
-        return ICalendar.from_ical(self.path.read_bytes())
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return _new_calendar()
+        except OSError as error:
+            raise file_error("read", self.path, error) from None
+        try:
+            return ICalendar.from_ical(data)
+        except ValueError:
+            # icalendar's message quotes the line it could not parse: not repeated here.
+            raise BackendError(
+                f"{self.path.name} in {self.path.parent} is not a readable iCalendar file: "
+                "move it away (or fix it) and sync again"
+            ) from None
 
     def _fill(self, event: Any, spec: EventSpec, now: datetime) -> None:
         for key in ("dtstart", "dtend", "summary", "description", "status", "last-modified"):
@@ -89,7 +119,7 @@ class IcsCalendar(Calendar):
                     outcomes.append(EventOutcome(spec.event_id, "absent"))
                     continue
                 event["status"] = "CANCELLED"
-                event["sequence"] = int(event.get("sequence", 0)) + 1
+                event["sequence"] = _sequence(event) + 1
                 outcomes.append(EventOutcome(spec.event_id, "cancelled"))
                 changed = True
                 continue
@@ -111,7 +141,7 @@ class IcsCalendar(Calendar):
                 outcomes.append(EventOutcome(spec.event_id, "unchanged"))
                 continue
             self._fill(event, spec, now)
-            event["sequence"] = int(event.get("sequence", 0)) + 1
+            event["sequence"] = _sequence(event) + 1
             outcomes.append(EventOutcome(spec.event_id, "moved" if moved else "updated"))
             changed = True
         if changed:

@@ -3,6 +3,10 @@
 Only sync-owned cells and the Summary tab change. Every user-entered cell, its formatting and
 the row order are kept, because the workbook is loaded whole, changed cell by cell, and saved
 atomically (a temporary file, then a rename), so a crash never leaves half a workbook.
+
+The workbook is the user's file: a read-only one is refused, and so is one open in LibreOffice
+or Excel (their lock file is beside it). Replacing a file an app has open goes unnoticed by the
+app, and its next save would put back the old cells, wiping the sync's ids and statuses.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ..ports import SheetStore, WriteReport
 from ..summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 from ..table import Snapshot, Table
 from ..writeback import CellWrite, place
-from .files import write_atomically
+from .files import check_replaceable, file_error, write_atomically
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -58,10 +62,31 @@ def _load(path: Path, **options: Any) -> Any:
         return openpyxl.load_workbook(path, **options)
     except FileNotFoundError:
         raise BackendError(f"No workbook at {path}; create one with `init`.") from None
+    except OSError as error:
+        raise file_error("read", path, error) from None
     except Exception as error:  # openpyxl raises many types for a file that is not xlsx
-        raise BackendError(
-            f"{path.name} is not a readable .xlsx workbook ({type(error).__name__})"
-        ) from None
+        raise not_a_workbook(path, error) from None
+
+
+def not_a_workbook(path: Path, error: Exception) -> BackendError:
+    """The error for a file openpyxl cannot read (its type only: never the file's contents)."""
+    return BackendError(f"{path.name} is not a readable .xlsx workbook ({type(error).__name__})")
+
+
+def open_in(path: Path) -> tuple[str, str] | None:
+    """(app, its lock file's name) if an app has the workbook open, told by the lock file.
+
+    LibreOffice writes ``.~lock.NAME#`` beside the file; Excel writes an owner file ``~$NAME``
+    (Office names some with ``~$`` over the first two characters instead: both forms count).
+    """
+    name = path.name
+    candidates = [("LibreOffice", f".~lock.{name}#"), ("Excel", f"~${name}")]
+    if len(name) > 2:
+        candidates.append(("Excel", f"~${name[2:]}"))
+    for app, lock in candidates:
+        if (path.parent / lock).exists():
+            return app, lock
+    return None
 
 
 def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
@@ -103,16 +128,35 @@ def save_atomically(wb: Any, path: Path) -> None:
 class XlsxStore(SheetStore):
     """A workbook on disk standing in for the Google Sheet."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, even_if_open: bool = False) -> None:
         self.path = path
         # The file name keys event ids and Message-IDs, like a spreadsheet id does on Google.
         self.namespace = f"xlsx:{path.stem}"
+        #: Write even when a lock file says an app has the workbook open (a stale lock file
+        #: left by a crash of the app).
+        self.even_if_open = even_if_open
+
+    def check_writable(self) -> None:
+        check_replaceable(self.path, "the workbook")
+        self._check_not_open()
+
+    def _check_not_open(self) -> None:
+        found = None if self.even_if_open else open_in(self.path)
+        if found is not None:
+            app, lock = found
+            raise BackendError(
+                f"close {self.path.name} in {app} first: its next save would undo the sync "
+                f"(if it is not open, {lock} was left by a crash: delete it or sync with "
+                "--even-if-open)"
+            )
 
     def read(self) -> Snapshot:
         # data_only: formulas a person typed are read as the values they last showed.
         wb = _load(self.path, read_only=True, data_only=True)
         try:
             return Snapshot({ws.title: _table(ws) for ws in wb.worksheets})
+        except Exception as error:  # read-only mode parses each tab only now
+            raise not_a_workbook(self.path, error) from None
         finally:
             wb.close()
 
@@ -128,5 +172,7 @@ class XlsxStore(SheetStore):
         report.cells_written = len(placed)
         write_summary(wb, summary)
         report.summary_written = True
+        # Opened while the calendar and drafts were being written: still not replaced.
+        self._check_not_open()
         save_atomically(wb, self.path)
         return report
