@@ -5,6 +5,7 @@
     ├── ConfigError                bad or missing configuration (environment, CLI, Settings tab)
     ├── BackendError               a backend (Google or local files) failed for good
     │   └── ConcurrentEditError    the workbook changed under us between read and write
+    ├── SyncInProgressError        a sync of the same Sheet is already running (HTTP 409)
     ├── AuthError                  a caller could not be authenticated (HTTP 401) or is not
     │                              allowed (HTTP 403)
     └── BadRequestError            a request to an entry point is malformed (HTTP 400)
@@ -51,6 +52,12 @@ class BackendError(SheetsyncError):
 
 class ConcurrentEditError(BackendError):
     """The data changed between our read and our write; nothing was written."""
+
+    http_status = 409
+
+
+class SyncInProgressError(SheetsyncError):
+    """Another sync of the same Sheet or workbook is running; this one did nothing."""
 
     http_status = 409
 

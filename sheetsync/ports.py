@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from .cells import Cell
 from .plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
+from .synclock import one_sync_at_a_time
 from .table import Snapshot
 from .writeback import CellWrite
 
@@ -53,6 +55,13 @@ class SheetStore(abc.ABC):
         check: an API answers for itself when written to.
         """
         return None
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Held for the whole of a sync that changes things: one at a time per Sheet.
+
+        Raises ``SyncInProgressError`` when another sync of the same Sheet holds it.
+        """
+        return one_sync_at_a_time(f"sheet:{self.namespace}")
 
 
 class Calendar(abc.ABC):

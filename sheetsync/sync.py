@@ -87,15 +87,17 @@ def run_sync(
 ) -> SyncReport:
     """Sync once. ``now`` is the time of the sync (timezone-aware).
 
-    A sync that changes things first asks every port whether it can write, so a read-only or
-    open workbook is refused before the calendar or the mailbox is touched. A dry run only
-    reads: it needs no such check.
+    A sync that changes things holds its Sheet throughout (a second one is refused with
+    ``SyncInProgressError``) and first asks every port whether it can write, so a read-only
+    or open workbook is refused before the calendar or the mailbox is touched. A dry run only
+    reads: it needs neither.
     """
     if dry_run:
         return _sync_once(backend, now, True, timer)
     for port in (backend.sheet, backend.calendar, backend.mailbox):
         port.check_writable()
-    return _sync_once(backend, now, False, timer)
+    with backend.sheet.exclusive():
+        return _sync_once(backend, now, False, timer)
 
 
 def _sync_once(

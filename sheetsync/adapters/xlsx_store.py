@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from ..cells import Cell
 from ..errors import BackendError
 from ..ports import SheetStore, WriteReport
 from ..summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
+from ..synclock import one_sync_at_a_time
 from ..table import Snapshot, Table
 from ..writeback import CellWrite, place
 from .files import check_replaceable, file_error, write_atomically
@@ -89,6 +91,11 @@ def open_in(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def lock_file(path: Path) -> Path:
+    """The hidden file beside the workbook that syncs lock, one process at a time."""
+    return path.parent / f".{path.name}.sheetsync-lock"
+
+
 def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
     """Replace the Summary tab with ``grid`` and a chart of the goals."""
     from openpyxl.chart import BarChart, Reference
@@ -149,6 +156,11 @@ class XlsxStore(SheetStore):
                 f"(if it is not open, {lock} was left by a crash: delete it or sync with "
                 "--even-if-open)"
             )
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        # Two paths to one file (a symlink, "./book.xlsx") are one workbook.
+        real = self.path.resolve()
+        return one_sync_at_a_time(f"workbook:{real}", lock_file(real))
 
     def read(self) -> Snapshot:
         # data_only: formulas a person typed are read as the values they last showed.
