@@ -1,9 +1,11 @@
 """The command line: ``python -m sheetsync init | sync | demo``.
 
-Local backend: ``init --workbook PATH`` and ``sync --workbook PATH``. Google backend:
+Local backend: ``init --workbook PATH.xlsx`` and ``sync --workbook PATH.xlsx`` (with
+``--even-if-open`` for a lock file an app's crash left beside the workbook). Google backend:
 ``init --google`` and ``sync --sheet ID``, with ``--api-endpoint URL`` (or
-``SHEETSYNC_API_ENDPOINT``) pointing all three Google APIs at an emulator. Errors print one
-clear line and exit non-zero; never a traceback (``--debug`` shows one).
+``SHEETSYNC_API_ENDPOINT``) pointing all three Google APIs at an emulator. ``--debug`` and
+``--api-endpoint`` may come before or after the command. Errors print one clear line and exit
+non-zero; never a traceback (``--debug`` shows one).
 """
 
 from __future__ import annotations
@@ -16,32 +18,54 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .bootstrap import local_backend, local_paths, utc_now
-from .errors import SheetsyncError
+from .errors import BadRequestError, ConfigError, SheetsyncError
+from .ids import check_spreadsheet_id
 from .report import render_plan, render_report
 from .sync import run_sync
 
 EXIT_ERROR = 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sheetsync", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """``--debug`` and ``--api-endpoint``, accepted before or after the command.
+
+    The command's copy sets nothing when the option is not given after it (SUPPRESS), so it
+    does not undo the same option given before the command.
+    """
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="show tracebacks",
+    )
     parser.add_argument(
         "--api-endpoint",
-        default=os.environ.get("SHEETSYNC_API_ENDPOINT") or None,
+        default=(os.environ.get("SHEETSYNC_API_ENDPOINT") or None)
+        if defaults
+        else argparse.SUPPRESS,
         metavar="URL",
         help="send all Google API calls to this host (an emulator); env SHEETSYNC_API_ENDPOINT",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sheetsync", description=__doc__)
+    _global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    init = sub.add_parser("init", help="create a new Sheet or workbook from the template")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, parents=[common])
+
+    init = command("init", "create a new Sheet or workbook from the template")
     where = init.add_mutually_exclusive_group(required=True)
     where.add_argument("--workbook", type=Path, help="path of the .xlsx to create")
     where.add_argument("--google", action="store_true", help="create a Google Sheet")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.add_argument("--title", default="Referral network", help="title of the new Sheet")
 
-    sync = sub.add_parser("sync", help="sync a workbook or a Google Sheet")
+    sync = command("sync", "sync a workbook or a Google Sheet")
     source = sync.add_mutually_exclusive_group(required=True)
     source.add_argument("--workbook", type=Path, help="the .xlsx to sync (local backend)")
     source.add_argument("--sheet", metavar="ID", help="the Google spreadsheet id to sync")
@@ -59,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         help="Google backend: folder holding the Settings' flyer file (default: here)",
     )
 
-    demo = sub.add_parser("demo", help="create a sample network and sync it")
+    demo = command("demo", "create a sample network and sync it")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
     demo.add_argument("--fresh", action="store_true", help="start again from a new sample")
     return parser
@@ -71,8 +95,9 @@ def _init(args: argparse.Namespace) -> int:
         from .credentials import load_credentials
         from .google_init import create_spreadsheet
 
-        credentials = load_credentials(endpoint=args.api_endpoint)
-        client = sheets_client(credentials.sheets, args.api_endpoint)
+        endpoint = _api_endpoint(args)
+        credentials = load_credentials(endpoint=endpoint)
+        client = sheets_client(credentials.sheets, endpoint)
         spreadsheet_id = create_spreadsheet(client, args.title)
         print(f"Created the Sheet {spreadsheet_id}. Share it (and your calendar) with the")
         print("function's service account, fill in Settings, then run:")
@@ -81,6 +106,7 @@ def _init(args: argparse.Namespace) -> int:
 
     from .workbook_template import write_template
 
+    _check_workbook_name(args.workbook)
     if args.workbook.exists() and not args.force:
         raise SheetsyncError(f"{args.workbook} exists; pass --force to overwrite it")
     write_template(args.workbook)
@@ -88,14 +114,36 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api_endpoint(args: argparse.Namespace) -> str | None:
+    """The ``--api-endpoint`` (or ``SHEETSYNC_API_ENDPOINT``) URL, checked: a clear error, not
+    a ``ValueError`` from deep inside the client builder."""
+    from .adapters.google_http import normalise_endpoint
+
+    try:
+        return normalise_endpoint(args.api_endpoint)
+    except ValueError as error:
+        raise ConfigError(f"--api-endpoint (or SHEETSYNC_API_ENDPOINT): {error}") from None
+
+
+def _check_workbook_name(path: Path) -> None:
+    # openpyxl writes .xlsx whatever the name says: a "new.csv" would be a workbook in disguise.
+    if path.suffix.lower() != ".xlsx":
+        raise ConfigError(f"--workbook: {path.name} is not an .xlsx file name (end it in .xlsx)")
+
+
 def _sync(args: argparse.Namespace) -> int:
-    if args.sheet:
+    if args.sheet is not None:
         from .bootstrap import google_backend
 
+        try:
+            spreadsheet_id = check_spreadsheet_id(args.sheet)
+        except BadRequestError as error:
+            raise ConfigError(f"--sheet: {error}") from None
         backend = google_backend(
-            args.sheet, endpoint=args.api_endpoint, attachments_dir=args.flyer_dir
+            spreadsheet_id, endpoint=_api_endpoint(args), attachments_dir=args.flyer_dir
         )
     else:
+        _check_workbook_name(args.workbook)
         backend = local_backend(args.workbook, even_if_open=args.even_if_open)
     report = run_sync(backend, utc_now(), dry_run=args.dry_run)
     print(render_plan(report) if args.dry_run else render_report(report))

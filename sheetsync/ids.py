@@ -18,7 +18,11 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from .errors import BadRequestError
+
 _EVENT_ID = re.compile(r"^[a-v0-9]{32}$")
+#: What a Google spreadsheet id is made of; anything else must never reach a URL.
+_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _digest(*parts: str) -> bytes:
@@ -76,3 +80,14 @@ def next_row_ids(existing: Iterable[str], prefix: str, count: int) -> list[str]:
 def practice_key(practice: str) -> str:
     """A practice name compared loosely, so 'Hill St Clinic' and 'hill st clinic ' match."""
     return " ".join(practice.split()).casefold()
+
+
+def check_spreadsheet_id(value: str) -> str:
+    """``value`` if it can be a spreadsheet id (letters, digits, ``-`` and ``_``), else raise.
+
+    >>> check_spreadsheet_id("1AbC-d_9")
+    '1AbC-d_9'
+    """
+    if not _SPREADSHEET_ID.fullmatch(value):
+        raise BadRequestError("the spreadsheet id must be 1 to 128 letters, digits, '-' or '_'")
+    return value

@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from sheet_template import TEMPLATE
 from sheetsync.cli import main
+from sheetsync.errors import BackendError
 from sheetsync.workbook_template import MAX_INLINE_LIST, dropdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +97,61 @@ def test_a_renamed_header_is_a_clear_error(tmp_path, capsys):
     wb.save(path)
     assert main(["sync", "--workbook", str(path)]) == 2
     assert "Tab 'Contacts' has no column 'Email'" in capsys.readouterr().err
+
+
+def test_global_options_are_accepted_after_the_command_too(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    # --debug shows the error itself (a traceback) instead of one line, on either side.
+    for argv in (
+        ["--debug", "sync", "--workbook", str(broken)],
+        ["sync", "--workbook", str(broken), "--debug"],
+    ):
+        with pytest.raises(BackendError):
+            main(argv)
+    assert main(["sync", "--workbook", str(broken)]) == 2
+
+
+def test_the_api_endpoint_option_after_the_command_reaches_google(monkeypatch, capsys):
+    from fakegoogle import FakeGoogle
+    from googlekit import template_sheet
+
+    for name in ("SHEETSYNC_ACCESS_TOKEN", "SHEETSYNC_GMAIL_TOKEN_FILE", "SHEETSYNC_API_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGoogle() as server:
+        spreadsheet_id = template_sheet(server)
+        server.reset_log()
+        argv = ["sync", "--sheet", spreadsheet_id, "--dry-run", "--api-endpoint", server.url]
+        assert main(argv) == 0
+        assert server.requests("sheets")
+    assert "Plan (dry run, nothing changed)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["new.csv", "new.xls", "new", "new.xlsx.bak"])
+def test_a_workbook_name_must_end_in_xlsx(tmp_path, capsys, name):
+    path = tmp_path / name
+    assert main(["init", "--workbook", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --workbook: {name} is not an .xlsx file name (end it in .xlsx)\n"
+    )
+    assert not path.exists()
+    assert main(["sync", "--workbook", str(path)]) == 2
+    assert "is not an .xlsx file name" in capsys.readouterr().err
+    assert main(["init", "--workbook", str(tmp_path / "New.XLSX")]) == 0
+
+
+@pytest.mark.parametrize("sheet_id", ["../../etc", "abc/def", "id?alt=media", "", "x" * 129])
+def test_a_spreadsheet_id_is_checked_before_it_reaches_a_url(capsys, sheet_id):
+    assert main(["sync", "--sheet", sheet_id, "--api-endpoint", "http://127.0.0.1:9"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --sheet: the spreadsheet id must be 1 to 128 letters, digits, '-' or '_'\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["init", "--google"], ["sync", "--sheet", "abc"]])
+def test_a_bad_api_endpoint_is_one_clear_line(capsys, command):
+    assert main([*command, "--api-endpoint", "ftp://127.0.0.1"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --api-endpoint (or SHEETSYNC_API_ENDPOINT): the API endpoint must be an http(s) "
+        "URL such as http://127.0.0.1:8080\n"
+    )
