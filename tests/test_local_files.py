@@ -127,19 +127,28 @@ def test_an_open_workbook_is_refused_until_closed_or_overridden(demo, capsys, lo
     assert state(demo.parent)[BOOK] != before[BOOK]
 
 
-def test_a_workbook_opened_during_the_sync_is_not_replaced(demo):
+@pytest.mark.parametrize(
+    ("meanwhile", "error"),
+    [
+        ("opened in LibreOffice", f"close {BOOK} in LibreOffice first"),
+        ("made read-only", "is read-only"),
+    ],
+)
+def test_a_workbook_changed_so_during_the_sync_is_not_replaced(demo, meanwhile, error):
     backend = local_backend(demo, lambda: NOW)
-    calendar = backend.calendar
-    real_apply = calendar.apply
+    real_apply = backend.calendar.apply
 
-    def open_in_libreoffice_meanwhile(events):
+    def apply_then_change_the_workbook(events):  # type: ignore[no-untyped-def]
         outcomes = real_apply(events)
-        (demo.parent / f".~lock.{BOOK}#").write_text("someone")
+        if meanwhile == "opened in LibreOffice":
+            (demo.parent / f".~lock.{BOOK}#").write_text("someone")
+        else:
+            demo.chmod(0o444)
         return outcomes
 
-    calendar.apply = open_in_libreoffice_meanwhile  # type: ignore[method-assign]
+    backend.calendar.apply = apply_then_change_the_workbook  # type: ignore[method-assign]
     before = demo.read_bytes()
-    with pytest.raises(BackendError, match=f"close {BOOK} in LibreOffice first"):
+    with pytest.raises(BackendError, match=error):
         run_sync(backend, NOW)
     assert demo.read_bytes() == before
 
@@ -181,6 +190,25 @@ def test_a_sync_keeps_the_owner_of_the_workbook(demo):
     os.chown(demo, 65534, 65534)
     assert sync_cli(demo) == 0
     assert (demo.stat().st_uid, demo.stat().st_gid) == (65534, 65534)
+
+
+def test_a_disk_without_modes_or_owners_does_not_stop_a_write(tmp_path, monkeypatch):
+    # A FAT USB stick answers chmod and chown with EPERM: the file is still written.
+    import errno
+
+    from sheetsync.adapters import files
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    path = tmp_path / "calendar.ics"
+    path.write_bytes(b"old")
+    if os.geteuid() == 0:
+        os.chown(path, 65534, 65534)  # so that the owner is one to give back
+    monkeypatch.setattr(files.os, "chmod", refuse)
+    monkeypatch.setattr(files.os, "chown", refuse)
+    files.write_atomically(path, b"new")
+    assert path.read_bytes() == b"new"
 
 
 # -- file errors are one BackendError naming the file -----------------------------------------

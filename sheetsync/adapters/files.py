@@ -114,7 +114,11 @@ def _create_temp(path: Path) -> tuple[int, Path]:
 
 
 def _keep_owner_and_mode(temp: Path, old: os.stat_result) -> None:
-    """Give ``temp`` the owner and mode of the file it replaces, as far as this process may."""
+    """Give ``temp`` the owner and mode of the file it replaces, as far as this process may.
+
+    What may not be set is left as created: some disks (a FAT USB stick) have no owners or
+    modes to set, and a sync must not fail for that.
+    """
     if hasattr(os, "chown"):
         now = temp.stat()
         if (now.st_uid, now.st_gid) != (old.st_uid, old.st_gid):
@@ -124,9 +128,10 @@ def _keep_owner_and_mode(temp: Path, old: os.stat_result) -> None:
                 try:
                     os.chown(temp, uid, old.st_gid)
                     break
-                except PermissionError:
+                except OSError:
                     continue
-    os.chmod(temp, stat.S_IMODE(old.st_mode))
+    with contextlib.suppress(PermissionError):
+        os.chmod(temp, stat.S_IMODE(old.st_mode))
 
 
 def write_atomically(path: Path, content: bytes) -> None:

@@ -184,7 +184,8 @@ class XlsxStore(SheetStore):
         report.cells_written = len(placed)
         write_summary(wb, summary)
         report.summary_written = True
-        # Opened while the calendar and drafts were being written: still not replaced.
-        self._check_not_open()
+        # Opened (or made read-only) while the calendar and drafts were being written: still
+        # not replaced.
+        self.check_writable()
         save_atomically(wb, self.path)
         return report
