@@ -276,6 +276,26 @@ def test_a_workbook_that_cannot_be_read_says_so(tmp_path):
     assert str(caught.value) == f"cannot read {BOOK} in {tmp_path}: it is a folder, not a file"
 
 
+def test_a_workbook_with_a_tab_cut_short_is_a_clear_error(demo):
+    import io
+    import zipfile
+
+    # The zip is whole, one tab's XML is not: read-only openpyxl finds out while reading rows.
+    source = zipfile.ZipFile(demo)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    source.close()
+    demo.write_bytes(out.getvalue())
+    with pytest.raises(BackendError) as caught:
+        XlsxStore(demo).read()
+    assert str(caught.value) == f"{BOOK} is not a readable .xlsx workbook (ParseError)"
+
+
 def as_ordinary_user(argv: list[str]) -> list[str]:
     """``argv`` run without root's power to ignore file permissions (as is, when not root)."""
     if os.geteuid() != 0:
