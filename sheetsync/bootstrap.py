@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .adapters.eml_mailbox import EmlMailbox
+from .adapters.flyer import FlyerFolder
 from .adapters.ics_calendar import IcsCalendar
 from .adapters.xlsx_store import XlsxStore
 from .sync import Backend
@@ -36,13 +37,15 @@ def local_backend(
     """The no-Google backend: an .xlsx workbook, an .ics calendar and .eml drafts.
 
     ``even_if_open`` syncs a workbook that a lock file says LibreOffice or Excel has open (for a
-    lock file a crash left behind).
+    lock file a crash left behind). The flyer is read from the workbook's folder, the folder the
+    person chose for their files.
     """
     paths = local_paths(workbook)
     return Backend(
         sheet=XlsxStore(workbook, even_if_open),
         calendar=IcsCalendar(paths["calendar"], clock),
-        mailbox=EmlMailbox(paths["drafts"], workbook.parent, clock),
+        mailbox=EmlMailbox(paths["drafts"], clock),
+        flyers=FlyerFolder(workbook.parent, "the workbook's folder"),
     )
 
 
@@ -61,8 +64,11 @@ def google_backend(
     ``endpoint`` (``--api-endpoint`` / ``SHEETSYNC_API_ENDPOINT``) points all three APIs at a
     host laid out like Google's (the tests' fake server). ``credentials`` default to those
     ``sheetsync.credentials.load_credentials`` finds in the environment (anonymous with an
-    endpoint and nothing configured). ``attachments_dir`` is where the flyer named in Settings
-    is read from; ``calendar_id`` overrides the Settings tab's (``SHEETSYNC_CALENDAR_ID``).
+    endpoint and nothing configured). ``attachments_dir`` is the flyer folder
+    (``SHEETSYNC_FLYER_DIR`` / ``--flyer-dir``), refused with ``ConfigError`` where it would
+    expose the system, the secrets or the source (``FlyerFolder.for_deployment``); with none, a
+    Settings > Flyer file is reported as a problem. ``calendar_id`` overrides the Settings
+    tab's (``SHEETSYNC_CALENDAR_ID``).
     """
     from .adapters.gmail_drafts import GmailMailbox
     from .adapters.google_calendar import GoogleCalendar
@@ -70,6 +76,8 @@ def google_backend(
     from .adapters.google_sheets import GoogleSheetStore
     from .credentials import load_credentials
 
+    # Checked first: a refused folder is a configuration error whatever else is set.
+    flyers = FlyerFolder.for_deployment(attachments_dir) if attachments_dir else None
     if credentials is None:
         credentials = load_credentials(endpoint=endpoint)
     policy = retry or DEFAULT_RETRY
@@ -82,9 +90,9 @@ def google_backend(
         mailbox=GmailMailbox(
             gmail,
             batch_uri("gmail", endpoint),
-            attachments_dir,
             policy,
             check_sent=credentials.gmail_reads_sent,
             clock=clock,
         ),
+        flyers=flyers,
     )

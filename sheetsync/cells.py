@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Literal
@@ -227,6 +228,42 @@ def parse_email(value: Cell) -> str | None:
     except EmailNotValidError:
         raise ValueError("is not a valid email address") from None
     return str(checked.normalized)
+
+
+# A flyer is named by its file name alone: a path, a hidden file, or a name with control or
+# invisible formatting characters (which can disguise "flyer\u202efdp.exe") is refused.
+_MAX_FILE_NAME_BYTES = 255  # the usual file-system limit on one name
+FILE_NAME_RULE = "use a plain file name such as flyer.pdf, in the flyer folder"
+
+
+def _unprintable(ch: str) -> bool:
+    # Cc control, Cf format (bidi overrides), Cs/Co/Cn, and the line/paragraph separators.
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def parse_file_name(value: Cell) -> str:
+    """A plain file name (no folder, not hidden, printable); blank is ``""``.
+
+    Only the name's form is checked here; ``sheetsync.adapters.flyer`` checks the file itself.
+
+    >>> parse_file_name(" flyer.pdf ")
+    'flyer.pdf'
+    """
+    text = as_text(value)
+    if not text:
+        return ""
+    if any(_unprintable(ch) for ch in text):
+        reason = "has a control or invisible character"
+    elif "/" in text or "\\" in text:
+        reason = "is a path, not a plain file name"
+    elif text.startswith("."):
+        reason = "starts with a dot (a hidden file, or .. for the folder above)"
+    elif len(text.encode("utf-8")) > _MAX_FILE_NAME_BYTES:
+        reason = "is longer than a file name can be"
+    else:
+        return text
+    raise ValueError(f"{reason}; {FILE_NAME_RULE}")
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")

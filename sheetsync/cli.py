@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--workbook", type=Path, help="the .xlsx to sync (local backend)")
     source.add_argument("--sheet", metavar="ID", help="the Google spreadsheet id to sync")
     sync.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    # No default folder: run from a checkout, "." would be the program's own source.
+    flyer_env = os.environ.get("SHEETSYNC_FLYER_DIR", "").strip()
     sync.add_argument(
         "--even-if-open",
         action="store_true",
@@ -79,8 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--flyer-dir",
         type=Path,
-        default=Path(os.environ.get("SHEETSYNC_FLYER_DIR") or "."),
-        help="Google backend: folder holding the Settings' flyer file (default: here)",
+        default=Path(flyer_env) if flyer_env else None,
+        help="Google backend: the folder holding the file named in Settings > Flyer file "
+        "(env SHEETSYNC_FLYER_DIR; the local backend uses the workbook's folder)",
     )
 
     demo = command("demo", "create a sample network and sync it")

@@ -45,8 +45,9 @@ class Config:
     spreadsheet_id: str | None = None
     calendar_id: str | None = None
     api_endpoint: str | None = None
-    #: Where the flyer named in Settings > Flyer file is read from on the Google backend.
-    flyer_dir: Path = field(default_factory=Path.cwd)
+    #: Where the flyer named in Settings > Flyer file is read from on the Google backend. No
+    #: default: the working directory of a Cloud Function is its source folder.
+    flyer_dir: Path | None = None
     # Secrets and addresses stay out of repr(): a Config printed in a log or a failing
     # assertion must not leak them.
     access_token: str | None = field(default=None, repr=False)
@@ -96,13 +97,14 @@ class Config:
             )
 
         workbook = _text(environ, "SHEETSYNC_WORKBOOK")
+        flyer_dir = _text(environ, "SHEETSYNC_FLYER_DIR")
         return cls(
             backend="google" if backend == "google" else "local",
             workbook=Path(workbook) if workbook else DEFAULT_WORKBOOK,
             spreadsheet_id=_text(environ, "SHEETSYNC_SPREADSHEET_ID"),
             calendar_id=_text(environ, "SHEETSYNC_CALENDAR_ID"),
             api_endpoint=_text(environ, "SHEETSYNC_API_ENDPOINT"),
-            flyer_dir=Path(_text(environ, "SHEETSYNC_FLYER_DIR") or Path.cwd()),
+            flyer_dir=Path(flyer_dir) if flyer_dir else None,
             access_token=_text(environ, "SHEETSYNC_ACCESS_TOKEN"),
             gmail_token_file=_text(environ, "SHEETSYNC_GMAIL_TOKEN_FILE"),
             delegate_subject=_text(environ, "SHEETSYNC_DELEGATE_SUBJECT"),

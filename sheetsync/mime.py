@@ -20,12 +20,8 @@ def _address(name: str, email: str) -> Address:
     return Address(display_name=" ".join(name.split()), username=username, domain=domain)
 
 
-def build_message(
-    draft: DraftSpec,
-    attachment: tuple[str, bytes] | None = None,
-    when: datetime | None = None,
-) -> EmailMessage:
-    """The draft as a message; ``attachment`` is (file name, content)."""
+def build_message(draft: DraftSpec, when: datetime | None = None) -> EmailMessage:
+    """The draft as a message, with ``draft.attachment`` (the flyer) attached if it has one."""
     message = EmailMessage()
     message["Message-ID"] = draft.message_id
     if draft.sender:
@@ -37,9 +33,11 @@ def build_message(
         message["Date"] = format_datetime(when)
     message["X-Sheetsync-Letter"] = draft.kind
     message.set_content(draft.body)
-    if attachment is not None:
-        name, content = attachment
+    if draft.attachment is not None:
+        name = draft.attachment.name
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+        message.add_attachment(
+            draft.attachment.content, maintype=maintype, subtype=subtype, filename=name
+        )
     return message

@@ -97,6 +97,7 @@ Short = Annotated[str, BeforeValidator(_short)]
 OptDate = Annotated[date | None, BeforeValidator(_date)]
 ReqDate = Annotated[date, BeforeValidator(_required_date)]
 OptEmail = Annotated[str | None, BeforeValidator(cells.parse_email)]
+FileName = Annotated[str, BeforeValidator(cells.parse_file_name)]
 OptBool = Annotated[bool | None, BeforeValidator(cells.parse_bool)]
 Cadence = Annotated[int | None, BeforeValidator(_cadence)]
 RowId = Annotated[str, BeforeValidator(cells.one_line)]
@@ -211,7 +212,7 @@ class Settings(RowModel):
     default_cadence_days: Days = 60
     intro_followup_days: Days = 14
     drop_in_lead_days: Days = 7
-    flyer_file: Short = ""
+    flyer_file: FileName = ""
     goal_other_specialty: Target = (10, 10)
     goal_same_specialty: Target = (1, 2)
     goal_health: Target = (5, 5)

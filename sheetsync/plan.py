@@ -37,9 +37,25 @@ class EventSpec:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to attach to a draft, named as in Settings, resolved by the mailbox adapter."""
+    """A file to attach to a draft: its plain file name and its bytes, loaded before planning.
+
+    The mailbox adapters attach these bytes as they are and open no file themselves.
+    """
 
     name: str
+    #: Left out of repr(): a draft printed in a log or a failing assertion stays short.
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FlyerProblem:
+    """Why Settings > Flyer file cannot be attached; names neither the file nor its content."""
+
+    reason: str
+
+
+#: The flyer a sync attaches to GP cover notes: loaded, unusable (and why), or none set.
+Flyer = Attachment | FlyerProblem | None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ The rules come from the article:
 * Met and Nurturing contacts get a nurture touch every cadence (2 months by default), counted
   from the latest touch in the Last contact column or the Log tab;
 * health professionals reached by drop-in get one visit per practice, and one cover note per
-  practice for the Practice Manager, with the flyer attached when one is configured;
+  practice for the Practice Manager, with the flyer attached when one is configured (loaded
+  before planning; while it cannot be attached, no cover note is drafted);
 * joined or organised groups get their next meeting in the calendar.
 """
 
@@ -26,7 +27,7 @@ from sheet_template import Tab
 from sheet_template import tabs as t
 
 from . import ids
-from .cells import Cell, as_text, parse_date
+from .cells import FILE_NAME_RULE, Cell, as_text, parse_date
 from .gcpause import paused_gc
 from .letters import LetterError, check, render
 from .models import Contact, Group, LetterTemplate, Settings
@@ -34,6 +35,8 @@ from .plan import (
     Attachment,
     DraftSpec,
     EventSpec,
+    Flyer,
+    FlyerProblem,
     LetterKind,
     Overdue,
     Plan,
@@ -104,7 +107,7 @@ def _same_date(cell: Cell, day: date | None) -> bool:
 
 
 class _Planner:
-    def __init__(self, validated: Validated, namespace: str, now: datetime) -> None:
+    def __init__(self, validated: Validated, namespace: str, now: datetime, flyer: Flyer) -> None:
         self.v = validated
         self.s: Settings = validated.settings
         self.namespace = namespace
@@ -123,6 +126,8 @@ class _Planner:
             if row.model is not None:
                 self.by_name[row.model.name.casefold()].append(self.contact_ids[row.ref])
         self.letter_errors = self._check_letters()
+        self.flyer = flyer
+        self.flyer_error = self._check_flyer()
 
     # -- letters ---------------------------------------------------------------------------
 
@@ -140,6 +145,22 @@ class _Planner:
                         Problem(t.TEMPLATES.name, None, "", f"{key} {part} {message}")
                     )
         return errors
+
+    def _check_flyer(self) -> str:
+        """Why GP cover notes cannot be drafted with the flyer; "" when they can (or none is set).
+
+        A cover note says flyers come with it: drafted without one, and recorded, it would
+        never be drafted again once the flyer is fixed. So none is drafted until then.
+        """
+        instead = "no GP cover note is drafted until it is fixed"
+        if "flyer_file" in self.v.refused_settings:  # validation reported it, with the reason
+            return f"Settings > Flyer file: is not a plain file name; {FILE_NAME_RULE}; {instead}"
+        if not isinstance(self.flyer, FlyerProblem):
+            return ""
+        row = self.v.setting_rows.get("flyer_file")
+        reason = self.flyer.reason
+        self.problems.append(Problem(t.SETTINGS.name, row, "", f"Flyer file: {reason}; {instead}"))
+        return f"Settings > Flyer file: {reason}; {instead}"
 
     def _settings_values(self) -> dict[str, str]:
         s = self.s
@@ -364,13 +385,15 @@ class _Planner:
                     "name": manager or "Practice Manager",
                 },
             )
-            if isinstance(letter, str):
+            errors = [e for e in (letter, self.flyer_error) if isinstance(e, str) and e]
+            if errors:
                 for r in pending:
-                    out[r.ref] = "!" + letter
+                    out[r.ref] = "!" + "; ".join(errors)
                 continue
+            assert not isinstance(letter, str)
             mid = ids.message_id(self.namespace, key, "gp_cover")
             to = ((manager or "Practice Manager", manager_email),) if manager_email else ()
-            attachment = Attachment(self.s.flyer_file) if self.s.flyer_file else None
+            attachment = self.flyer if isinstance(self.flyer, Attachment) else None
             self.drafts[mid] = DraftSpec(
                 mid,
                 "gp_cover",
@@ -530,9 +553,13 @@ _PLACEHOLDER_HINTS = {
 }
 
 
-def make_plan(validated: Validated, namespace: str, now: datetime) -> Plan:
-    """Plan a sync. ``namespace`` keeps ids of different Sheets apart (the spreadsheet id)."""
+def make_plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer = None) -> Plan:
+    """Plan a sync. ``namespace`` keeps ids of different Sheets apart (the spreadsheet id).
+
+    ``flyer`` is Settings > Flyer file as loaded for this sync (``adapters.flyer.load_flyer``):
+    the file, the problem that stops it from being attached, or ``None`` when none is set.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     with paused_gc():  # see sheetsync.gcpause
-        return _Planner(validated, namespace, now).plan()
+        return _Planner(validated, namespace, now, flyer).plan()

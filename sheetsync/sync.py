@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .adapters.flyer import FlyerFolder, load_flyer
 from .plan import DraftOutcome, EventOutcome, Plan
 from .planner import make_plan
 from .ports import Calendar, Mailbox, SheetStore, WriteReport
@@ -26,11 +27,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Backend:
-    """The three ports a sync runs on."""
+    """The three ports a sync runs on, and the folder the flyer is read from (if any)."""
 
     sheet: SheetStore
     calendar: Calendar
     mailbox: Mailbox
+    flyers: FlyerFolder | None = None
 
 
 @dataclass
@@ -113,7 +115,10 @@ def _sync_once(
 
     start = timer()
     validated = validate(snapshot)
-    plan = make_plan(validated, backend.sheet.namespace, now)
+    # Loaded once, before planning, so that a dry run reports the same flyer problem as a real
+    # sync, and the mailboxes attach bytes without opening any file.
+    flyer = load_flyer(validated.settings.flyer_file, backend.flyers)
+    plan = make_plan(validated, backend.sheet.namespace, now, flyer)
     timings["plan"] = timer() - start
 
     start = timer()

@@ -61,6 +61,10 @@ class Validated:
     letters: Mapping[str, LetterTemplate]
     #: Problems with Settings and Templates, which have no status column.
     sheet_problems: tuple[Problem, ...]
+    #: The Settings tab's row number of each setting it holds, by key.
+    setting_rows: Mapping[str, int] = field(default_factory=dict)
+    #: Settings whose value was refused (reported in ``sheet_problems``), by key.
+    refused_settings: frozenset[str] = frozenset()
 
 
 def _messages(error: ValidationError, tab: Tab, prefix: str = "") -> list[str]:
@@ -108,7 +112,19 @@ def _rows(snapshot: Snapshot, tab: Tab, model: type[M], context: Mapping[str, An
     return rows
 
 
-def _settings(snapshot: Snapshot) -> tuple[Settings, list[Problem]]:
+#: What happens instead of a refused setting, where its default is not a fair stand-in.
+_INSTEAD = {"flyer_file": "no GP cover note is drafted until it is fixed"}
+
+
+@dataclass(frozen=True)
+class _SettingsResult:
+    settings: Settings
+    problems: list[Problem]
+    rows: dict[str, int]
+    refused: frozenset[str]
+
+
+def _settings(snapshot: Snapshot) -> _SettingsResult:
     tab = t.SETTINGS
     table = snapshot.table(tab.name)
     columns = column_map(table, tab)
@@ -121,6 +137,7 @@ def _settings(snapshot: Snapshot) -> tuple[Settings, list[Problem]]:
             raw[setting.key] = (index + 2, value)
     problems: list[Problem] = []
     values: dict[str, Cell] = {}
+    refused: set[str] = set()
     labels = {s.key: s.label for s in TEMPLATE.settings}
     # Each value is checked alone, so that one bad setting falls back to its default and
     # does not take the others with it.
@@ -128,11 +145,14 @@ def _settings(snapshot: Snapshot) -> tuple[Settings, list[Problem]]:
         try:
             Settings.model_validate({key: value})
         except ValidationError as error:
+            instead = _INSTEAD.get(key, "using the default")
             for message in _messages(error, tab, prefix=labels[key]):
-                problems.append(Problem(tab.name, row_number, "", f"{message}; using the default"))
+                problems.append(Problem(tab.name, row_number, "", f"{message}; {instead}"))
+            refused.add(key)
             continue
         values[key] = value
-    return Settings.model_validate(values), problems
+    rows = {key: row_number for key, (row_number, _) in raw.items()}
+    return _SettingsResult(Settings.model_validate(values), problems, rows, frozenset(refused))
 
 
 def _letters(snapshot: Snapshot) -> tuple[dict[str, LetterTemplate], list[Problem]]:
@@ -170,15 +190,17 @@ def validate(snapshot: Snapshot) -> Validated:
 
 
 def _validate(snapshot: Snapshot) -> Validated:
-    settings, settings_problems = _settings(snapshot)
+    settings = _settings(snapshot)
     letters, letter_problems = _letters(snapshot)
-    context = {"date_order": settings.date_order}
+    context = {"date_order": settings.settings.date_order}
     return Validated(
-        settings=settings,
+        settings=settings.settings,
         contacts=tuple(_rows(snapshot, t.CONTACTS, Contact, context)),
         groups=tuple(_rows(snapshot, t.GROUPS, Group, context)),
         log=tuple(_rows(snapshot, t.LOG, LogEntry, context)),
         referrals=tuple(_rows(snapshot, t.REFERRALS, Referral, context)),
         letters=letters,
-        sheet_problems=tuple(settings_problems + letter_problems),
+        sheet_problems=tuple(settings.problems + letter_problems),
+        setting_rows=settings.rows,
+        refused_settings=settings.refused,
     )

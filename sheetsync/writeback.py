@@ -106,7 +106,7 @@ def _settle(
         errors.append(f"Calendar: old event not cancelled ({gone.error}); the next sync retries")
     if row.draft_message_id and (draft := drafts.get(row.draft_message_id)):
         if draft.state == "failed":
-            errors.append(f"Gmail: draft not saved ({draft.error}); the next sync retries")
+            errors.append(f"Draft not saved ({draft.error}); the next sync retries")
         else:
             target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
             if draft.state == "sent":

@@ -80,12 +80,8 @@ def google_calendar(tmp_path: Path) -> CalendarHarness:
 
 def google_mailbox(tmp_path: Path) -> MailboxHarness:
     server = _server()
-    attachments = tmp_path / "files"
-    attachments.mkdir(exist_ok=True)
     _, _, service = clients(server)
-    mailbox = GmailMailbox(
-        service, batch_uri("gmail", server.url), attachments, FAST, clock=lambda: NOW
-    )
+    mailbox = GmailMailbox(service, batch_uri("gmail", server.url), FAST, clock=lambda: NOW)
 
     def drafts() -> dict[str, tuple[str, list[str]]]:
         out: dict[str, tuple[str, list[str]]] = {}
@@ -100,10 +96,15 @@ def google_mailbox(tmp_path: Path) -> MailboxHarness:
         return GmailMailbox(
             service,
             batch_uri("gmail", server.url),
-            attachments,
             FAST,
             user_id="someone.else@example.org",
             clock=lambda: NOW,
         )
 
-    return MailboxHarness(mailbox, drafts, attachments, broken)
+    def raw(message_id: str) -> bytes:
+        for message in server.gmail_drafts().values():
+            if message.header("Message-ID") == message_id:
+                return message.raw
+        raise KeyError(message_id)
+
+    return MailboxHarness(mailbox, drafts, raw, broken)

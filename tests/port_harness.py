@@ -53,8 +53,8 @@ class MailboxHarness:
     mailbox: Mailbox
     #: Message-ID -> (subject, attachment file names)
     drafts: Callable[[], dict[str, tuple[str, list[str]]]]
-    #: Attachments are looked up here.
-    attachments: Path
+    #: The raw RFC 5322 bytes stored for a Message-ID.
+    raw: Callable[[str], bytes]
     #: An adapter on a broken store (a drafts "folder" that is a file, a mailbox refusing all).
     broken: Callable[[], Mailbox]
 
@@ -111,8 +111,6 @@ def local_calendar(tmp_path: Path) -> CalendarHarness:
 
 def local_mailbox(tmp_path: Path) -> MailboxHarness:
     folder = tmp_path / "drafts"
-    attachments = tmp_path / "files"
-    attachments.mkdir(exist_ok=True)
 
     def drafts() -> dict[str, tuple[str, list[str]]]:
         out: dict[str, tuple[str, list[str]]] = {}
@@ -125,6 +123,14 @@ def local_mailbox(tmp_path: Path) -> MailboxHarness:
 
     def broken() -> Mailbox:
         folder.write_bytes(b"a file where the drafts folder should be")
-        return EmlMailbox(folder, attachments, lambda: NOW)
+        return EmlMailbox(folder, lambda: NOW)
 
-    return MailboxHarness(EmlMailbox(folder, attachments, lambda: NOW), drafts, attachments, broken)
+    def raw(message_id: str) -> bytes:
+        parser = BytesParser(policy=policy.default)
+        for path in folder.glob("*.eml"):
+            data = path.read_bytes()
+            if str(parser.parsebytes(data, headersonly=True)["Message-ID"]) == message_id:
+                return data
+        raise KeyError(message_id)
+
+    return MailboxHarness(EmlMailbox(folder, lambda: NOW), drafts, raw, broken)

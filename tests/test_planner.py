@@ -6,6 +6,7 @@ from builders import NOW, snapshot
 
 from sheet_template import tabs as t
 from sheetsync import ids
+from sheetsync.plan import Attachment
 from sheetsync.planner import make_plan
 from sheetsync.validation import validate
 
@@ -13,8 +14,8 @@ TODAY = date(2026, 6, 15)
 NS = "sheet-1"
 
 
-def plan_for(**tabs):
-    return make_plan(validate(snapshot(**tabs)), NS, NOW)
+def plan_for(flyer=None, **tabs):
+    return make_plan(validate(snapshot(**tabs)), NS, NOW, flyer)
 
 
 def therapist(**over):
@@ -101,6 +102,7 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
             {**gp, "name": "Dr C", "practice": "Northside", "access_route": t.ROUTE_TRAINING},
         ],
         settings={"Flyer file": "flyer.pdf"},
+        flyer=Attachment("flyer.pdf", b"%PDF-1.4 flyer"),
     )
     visits = by_purpose(plan, "drop-in")
     assert len(visits) == 2
@@ -111,7 +113,7 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
     harbour = next(d for d in plan.drafts if "Harbour" in d.subject)
     assert harbour.kind == "gp_cover" and harbour.to == (("Jo Peters", "jo@harbour.example"),)
     assert harbour.body.startswith("Dear Jo Peters,") and "training session" in harbour.body
-    assert harbour.attachment is not None and harbour.attachment.name == "flyer.pdf"
+    assert harbour.attachment == Attachment("flyer.pdf", b"%PDF-1.4 flyer")
     northside = next(d for d in plan.drafts if "Northside" in d.subject)
     assert northside.body.startswith("Dear Practice Manager,") and northside.to == ()
 

@@ -6,6 +6,8 @@ The harnesses in ``port_harness.py`` build each adapter and read its backing sto
 from __future__ import annotations
 
 from datetime import date
+from email import policy
+from email.parser import BytesParser
 
 import google_harness  # unconditionally: a broken Google import fails the suite, not halves it
 import port_harness as ph
@@ -150,7 +152,7 @@ def test_calendar_handles_many_events_at_once(calendar):
     assert len(calendar.events()) == 120
 
 
-def draft(mid: str, attachment: str | None = None) -> DraftSpec:
+def draft(mid: str, attachment: Attachment | None = None) -> DraftSpec:
     return DraftSpec(
         mid,
         "intro",
@@ -159,7 +161,7 @@ def draft(mid: str, attachment: str | None = None) -> DraftSpec:
         ("Alex", "alex@example.org"),
         "Would you be open to meeting?",
         "Hi Zoë,\n\nHello.\n",
-        Attachment(attachment) if attachment else None,
+        attachment,
     )
 
 
@@ -171,18 +173,16 @@ def test_mailbox_creates_once_per_message_id(mailbox):
     assert list(mailbox.drafts()) == ["<intro.a@sheetsync.invalid>"]
 
 
-def test_mailbox_attaches_the_flyer_or_fails_clearly(mailbox):
-    (mailbox.attachments / "flyer.pdf").write_bytes(b"%PDF-1.4 flyer")
-    ok, missing = mailbox.mailbox.ensure(
-        [
-            draft("<gp.a@sheetsync.invalid>", "flyer.pdf"),
-            draft("<gp.b@sheetsync.invalid>", "nope.pdf"),
-        ]
-    )
-    assert ok.state == "created"
-    assert missing.state == "failed" and "Flyer file" in missing.error
+def test_mailbox_attaches_the_bytes_it_is_given_and_opens_no_file(mailbox, tmp_path, monkeypatch):
+    # The flyer's bytes travel in the DraftSpec; a file of that name nearby is never read.
+    (tmp_path / "flyer.pdf").write_bytes(b"not this one")
+    monkeypatch.chdir(tmp_path)
+    flyer = Attachment("flyer.pdf", b"%PDF-1.4 flyer")
+    (outcome,) = mailbox.mailbox.ensure([draft("<gp.a@sheetsync.invalid>", flyer)])
+    assert outcome.state == "created"
     assert mailbox.drafts()["<gp.a@sheetsync.invalid>"][1] == ["flyer.pdf"]
-    assert "<gp.b@sheetsync.invalid>" not in mailbox.drafts()
+    parsed = BytesParser(policy=policy.default).parsebytes(mailbox.raw("<gp.a@sheetsync.invalid>"))
+    assert [p.get_content() for p in parsed.iter_attachments()] == [b"%PDF-1.4 flyer"]
 
 
 # -- a broken store is one BackendError, from every adapter ---------------------------------

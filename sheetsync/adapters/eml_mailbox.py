@@ -1,7 +1,8 @@
 """The local Mailbox: each draft is an ``.eml`` file (RFC 5322) in a ``drafts`` folder.
 
 A draft is found by its Message-ID header before one is written, so a second sync, or a sync
-after a crash, never writes the same draft twice. Any mail client opens the files.
+after a crash, never writes the same draft twice. Any mail client opens the files. The flyer
+comes inside the ``DraftSpec`` (loaded by ``sheetsync.adapters.flyer``): no other file is read.
 """
 
 from __future__ import annotations
@@ -18,23 +19,15 @@ from ..ports import Mailbox
 from .files import check_folder, file_error, reason, write_atomically
 
 
-def read_attachment(folder: Path, name: str) -> tuple[str, bytes]:
-    """The flyer named in Settings, looked up beside the workbook; ``OSError`` if missing."""
-    path = (folder / name).resolve()
-    return path.name, path.read_bytes()
-
-
 class EmlMailbox(Mailbox):
     """Drafts as ``.eml`` files."""
 
     def __init__(
         self,
         folder: Path,
-        attachments_dir: Path,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.folder = folder
-        self.attachments_dir = attachments_dir
         self.clock = clock
 
     def check_writable(self) -> None:
@@ -81,20 +74,7 @@ class EmlMailbox(Mailbox):
                     DraftOutcome(draft.message_id, "exists", existing[draft.message_id])
                 )
                 continue
-            attachment = None
-            if draft.attachment is not None:
-                try:
-                    attachment = read_attachment(self.attachments_dir, draft.attachment.name)
-                except OSError:
-                    outcomes.append(
-                        DraftOutcome(
-                            draft.message_id,
-                            "failed",
-                            error="the file in Settings > Flyer file is not beside the workbook",
-                        )
-                    )
-                    continue
-            message = build_message(draft, attachment, self.clock())
+            message = build_message(draft, self.clock())
             token = draft.message_id.strip("<>").split("@")[0].replace(".", "-")
             stem = token[: len(draft.kind) + 13]
             write_atomically(self.folder / f"{stem}.eml", bytes(message))

@@ -7,7 +7,8 @@ Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
    Found in sent mail: "sent" (never drafted again). A look-up that fails means no draft is
    created: a duplicate is worse than a draft one sync late;
 2. create the rest with ``drafts.create``, the message built by ``sheetsync.mime`` (the same
-   bytes the local ``.eml`` mailbox writes) and sent as base64url ``raw``.
+   bytes the local ``.eml`` mailbox writes, the flyer being the bytes the ``DraftSpec``
+   carries: this adapter reads no file) and sent as base64url ``raw``.
 
 Creating is not idempotent by itself, so a create is never retried blindly: a create retried
 after a transient failure first looks its Message-ID up again (the failed try may have gone
@@ -23,7 +24,6 @@ import base64
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from google.api_core.retry import Retry
@@ -31,7 +31,6 @@ from google.api_core.retry import Retry
 from ..mime import build_message
 from ..plan import DraftOutcome, DraftSpec
 from ..ports import Mailbox
-from .eml_mailbox import read_attachment
 from .google_http import (
     DEFAULT_RETRY,
     BatchCall,
@@ -71,15 +70,12 @@ class GmailMailbox(Mailbox):
         self,
         service: Any,
         batch_uri: str,
-        attachments_dir: Path | None = None,
         retry: Retry = DEFAULT_RETRY,
         check_sent: bool = True,
         user_id: str = "me",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.service = service
-        #: Where the flyer named in Settings is looked up by file name.
-        self.attachments_dir = attachments_dir
         #: Whether to search sent mail (needs a read scope; see ``sheetsync.credentials``).
         self.check_sent = check_sent
         self.user_id = user_id
@@ -207,23 +203,9 @@ class GmailMailbox(Mailbox):
             self.check_sent = False
         return refused
 
-    def _raw(self, draft: DraftSpec) -> str | DraftOutcome:
-        """The draft as base64url, or the outcome that says why it cannot be built."""
-        attachment = None
-        if draft.attachment is not None:
-            if self.attachments_dir is None:
-                return DraftOutcome(
-                    draft.message_id, "failed", error="no folder is configured for the flyer file"
-                )
-            try:
-                attachment = read_attachment(self.attachments_dir, draft.attachment.name)
-            except OSError:
-                return DraftOutcome(
-                    draft.message_id,
-                    "failed",
-                    error="the file in Settings > Flyer file is not in the flyer folder",
-                )
-        message = build_message(draft, attachment, self.clock())
+    def _raw(self, draft: DraftSpec) -> str:
+        """The draft as base64url ``raw``."""
+        message = build_message(draft, self.clock())
         return base64.urlsafe_b64encode(bytes(message)).decode("ascii")
 
     # -- the port ---------------------------------------------------------------------------
@@ -237,11 +219,7 @@ class GmailMailbox(Mailbox):
         for draft in unique:
             if outcomes[draft.message_id] is not None:
                 continue
-            raw = self._raw(draft)
-            if isinstance(raw, DraftOutcome):
-                outcomes[draft.message_id] = raw
-            else:
-                creates.append(self._create(draft, raw))
+            creates.append(self._create(draft, self._raw(draft)))
         created: dict[str, str] = {}
         results = self.batcher.run(creates, idempotent=False)
         # Every call refused (not signed in, no access to this mailbox): one error for the
