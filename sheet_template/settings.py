@@ -49,7 +49,10 @@ SETTINGS = (
         "flyer_file",
         "Flyer file",
         "",
-        note="A PDF attached to GP cover notes; a path beside the workbook.",
+        note=(
+            "The flyer for GP cover notes: a plain file name such as flyer.pdf (no folder), "
+            "of a file beside the workbook (or in the flyer folder on Google), at most 10 MiB."
+        ),
     ),
     Setting(
         "goal_other_specialty",
