@@ -210,8 +210,18 @@ def _plain_email(text: str) -> str | None:
     return f"{local}@{domain}"
 
 
-def parse_email(value: Cell) -> str | None:
-    """An email address with stray outer whitespace removed; blank is ``None``."""
+#: What a contact with a non-ASCII local part is told to do.
+ASK_THE_CONTACT = "ask the contact for another address"
+
+
+def parse_email(value: Cell, advice: str = ASK_THE_CONTACT) -> str | None:
+    """An email address with stray outer whitespace removed; blank is ``None``.
+
+    An internationalised domain (``ida@bücher.de``) is kept as typed: ``sheetsync.mime`` writes
+    it as IDNA in headers. Letters outside ASCII before the @ (``josé@...``) are refused, with
+    ``advice`` in the reason: such an address needs SMTPUTF8 all the way, which many mail
+    systems lack, and the drafts' headers are plain ASCII.
+    """
     if is_blank(value):
         return None
     text = as_text(value)
@@ -227,6 +237,10 @@ def parse_email(value: Cell) -> str | None:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise ValueError("is not a valid email address") from None
+    if checked.ascii_email is None:
+        raise ValueError(
+            "has non-ASCII letters before the @, which many mail systems cannot deliver; " + advice
+        )
     return str(checked.normalized)
 
 

@@ -97,6 +97,11 @@ Short = Annotated[str, BeforeValidator(_short)]
 OptDate = Annotated[date | None, BeforeValidator(_date)]
 ReqDate = Annotated[date, BeforeValidator(_required_date)]
 OptEmail = Annotated[str | None, BeforeValidator(cells.parse_email)]
+#: The user's own address: a non-ASCII local part is theirs to change, not a contact's.
+OwnEmail = Annotated[
+    str | None,
+    BeforeValidator(lambda v: cells.parse_email(v, advice="use another address of yours")),
+]
 FileName = Annotated[str, BeforeValidator(cells.parse_file_name)]
 OptBool = Annotated[bool | None, BeforeValidator(cells.parse_bool)]
 Cadence = Annotated[int | None, BeforeValidator(_cadence)]
@@ -199,7 +204,7 @@ class Settings(RowModel):
 
     your_name: Short = ""
     practice_name: Short = ""
-    your_email: OptEmail = None
+    your_email: OwnEmail = None
     specialty: Short = ""
     who_you_help: Short = ""
     website: Short = ""
