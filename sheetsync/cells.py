@@ -34,7 +34,11 @@ DateOrder = Literal["DMY", "MDY"]
 SERIAL_EPOCH = date(1899, 12, 30)
 _EPOCH_ORDINAL = SERIAL_EPOCH.toordinal()
 # Serial numbers outside this window are almost surely not dates (1 Jan 1950 to 31 Dec 2199).
-_SERIAL_MIN, _SERIAL_MAX = 18264, 109573
+_SERIAL_MIN, _SERIAL_MAX = 18264, 109574
+# The same window for cells that arrive as dates: a number typed into a date-formatted cell of
+# a workbook comes back from openpyxl as a date near 1900 (1.5 is 1900-01-01 12:00).
+_DATE_MIN = date.fromordinal(_EPOCH_ORDINAL + _SERIAL_MIN)
+_DATE_MAX = date.fromordinal(_EPOCH_ORDINAL + _SERIAL_MAX)
 
 _MONTHS = {
     name: i + 1
@@ -115,14 +119,26 @@ def from_serial(serial: float) -> date:
     return date.fromordinal(_EPOCH_ORDINAL + int(serial))  # faster than adding a timedelta
 
 
+def _in_window(day: date) -> date:
+    if not _DATE_MIN <= day <= _DATE_MAX:
+        raise ValueError(
+            "is a date before 1950 or after 2199, most likely a number in a date cell; "
+            "type the date, e.g. 2026-03-04"
+        )
+    return day
+
+
 def parse_date(value: Cell, order: DateOrder) -> date | None:
-    """A date from a date cell, a serial number, or text (ISO, d/m/y or m/d/y, '3 Dec 2026')."""
+    """A date from a date cell, a serial number, or text (ISO, d/m/y or m/d/y, '3 Dec 2026').
+
+    Date cells must fall in the same window as serial numbers (1950 to 2199).
+    """
     if is_blank(value):
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return _in_window(value.date())
     if isinstance(value, date):
-        return value
+        return _in_window(value)
     if isinstance(value, bool):
         raise ValueError("is TRUE/FALSE, not a date")
     if isinstance(value, int | float):

@@ -1,4 +1,4 @@
-"""Values that look valid but are not: international addresses.
+"""Values that look valid but are not: international addresses, and numbers in date cells.
 
 Addresses are checked on the raw bytes the drafts carry (the .eml file, the raw Gmail stored),
 not only through a parser that decodes them again: a header like ``<ida@=?utf-8?q?...?=.de>``
@@ -8,13 +8,16 @@ parses back to the right text but cannot be delivered.
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import networkkit as nk
+import openpyxl
 import pytest
 from fakegoogle import FakeGoogle
 from googlekit import NOW
 
+from sheet_template import tabs as t
 from sheetsync import cells
 from sheetsync.mime import build_message
 from sheetsync.plan import DraftSpec
@@ -133,3 +136,51 @@ def test_your_email_with_a_non_ascii_local_part_is_a_settings_problem(tmp_path: 
     status = nk.contact_rows(backend)[nk.GP["name"]]["Sync status"]
     assert status.startswith("Error: GP cover note not drafted")
     assert "Settings > Your email" in status
+
+
+# -- numbers in date cells ----------------------------------------------------------------------
+
+
+def test_a_number_in_a_date_cell_of_a_workbook_is_not_a_date_in_1900(tmp_path: Path):
+    contact = {**nk.THERAPIST, "stage": t.NURTURING, "email": None}
+    workbook = nk.local_workbook(tmp_path / "net", [contact], {})
+    wb = openpyxl.load_workbook(workbook)
+    column = nk.CONTACT_KEYS.index("last_contact") + 1
+    cell = wb["Contacts"].cell(row=2, column=column)
+    cell.value = 1.5
+    cell.number_format = "yyyy-mm-dd"
+    log = wb["Log"]
+    log.cell(row=2, column=2).value = 2.0
+    log.cell(row=2, column=2).number_format = "yyyy-mm-dd"
+    log.cell(row=2, column=3).value = "Ana Silva"
+    wb.save(workbook)
+    # What the local backend really receives: a date near 1900, not the number.
+    reread = openpyxl.load_workbook(workbook)
+    assert reread["Contacts"].cell(row=2, column=column).value == datetime(1900, 1, 1, 12)
+
+    backend = nk.local_sync_backend(workbook)
+    report = run_sync(backend, NOW)
+
+    status = nk.contact_rows(backend)["Ana Silva"]["Sync status"]
+    assert status == (
+        "Error: Last contact: is a date before 1950 or after 2199, most likely a number in a "
+        "date cell; type the date, e.g. 2026-03-04"
+    )
+    log_problems = [p for p in report.problems if p.tab == "Log"]
+    assert len(log_problems) == 1 and log_problems[0].message.startswith("Date: is a date before")
+    assert report.summary.overdue == ()
+    assert report.events["created"] == 0  # no follow-up 46,000 days overdue
+
+
+@pytest.mark.parametrize(
+    "value",
+    [date(1900, 1, 1), datetime(1900, 1, 1, 12), date(1949, 12, 31), date(2200, 1, 1)],
+)
+def test_dates_outside_the_serial_window_are_refused(value):
+    with pytest.raises(ValueError, match="most likely a number in a date cell"):
+        cells.parse_date(value, "DMY")
+
+
+def test_the_window_edges_are_dates():
+    assert cells.parse_date(date(1950, 1, 1), "DMY") == date(1950, 1, 1)
+    assert cells.parse_date(datetime(2199, 12, 31, tzinfo=UTC), "MDY") == date(2199, 12, 31)
