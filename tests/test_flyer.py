@@ -564,3 +564,9 @@ def test_functions_refuse_a_secrets_flyer_folder() -> None:
     deployed = Config.from_env({**config.environ, "SHEETSYNC_FLYER_DIR": "/mnt/sheetsync-flyers"})
     backend = make_backend(deployed)
     assert backend.flyers is not None and backend.flyers.folder == Path("/mnt/sheetsync-flyers")
+
+
+def test_a_link_to_the_folder_itself_is_not_a_flyer(tmp_path: Path) -> None:
+    (tmp_path / "flyer.pdf").symlink_to(tmp_path)
+    problem = FlyerFolder(tmp_path).load("flyer.pdf")
+    assert isinstance(problem, FlyerProblem) and problem.reason.startswith("is not a regular file")

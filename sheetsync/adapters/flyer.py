@@ -110,7 +110,7 @@ class FlyerFolder:
             return FlyerProblem(f"there is no file of this name in {self.where}")
         except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13)
             return FlyerProblem("cannot be opened; put the flyer file itself in " + self.where)
-        if not path.is_relative_to(root) or path == root:
+        if not path.is_relative_to(root):
             return FlyerProblem(
                 f"leads outside {self.where} (a link?); put the flyer file itself there"
             )
