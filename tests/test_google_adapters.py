@@ -534,11 +534,11 @@ def test_a_mailbox_refusing_every_call_is_one_backend_error(server, refusal):
     if refusal == "delegation denied":
         _, _, service = clients(server)
         user = "someone.else@example.org"
-        box = GmailMailbox(service, batch_uri("gmail", server.url), None, FAST, user_id=user)
+        box = GmailMailbox(service, batch_uri("gmail", server.url), FAST, user_id=user)
         status = 403
     else:
         _, service = refusing_services(server, refusal)
-        box = GmailMailbox(service, batch_uri("gmail", server.url), None, FAST)
+        box = GmailMailbox(service, batch_uri("gmail", server.url), FAST)
         status = int(refusal)
     with pytest.raises(BackendError) as caught:
         box.ensure([draft(1), draft(2)])

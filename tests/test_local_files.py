@@ -254,7 +254,7 @@ def test_an_unreadable_draft_is_a_clear_error(tmp_path):
     drafts = tmp_path / "drafts"
     (drafts / "intro-abc.eml").mkdir(parents=True)  # not a file: it cannot be read
     with pytest.raises(BackendError) as caught:
-        EmlMailbox(drafts, tmp_path).ensure([draft("<intro.x@sheetsync.invalid>")])
+        EmlMailbox(drafts).ensure([draft("<intro.x@sheetsync.invalid>")])
     assert str(caught.value) == f"cannot read intro-abc.eml in {drafts}: it is a folder, not a file"
 
 
@@ -323,7 +323,7 @@ draft = DraftSpec("<intro.x@sheetsync.invalid>", "intro", (), (("A", "a@example.
                   ("B", "b@example.org"), "Hello", "Hi,\\n", None)
 for write in (
     lambda: IcsCalendar(folder / "calendar.ics").apply([spec]),
-    lambda: EmlMailbox(folder / "drafts", folder).ensure([draft]),
+    lambda: EmlMailbox(folder / "drafts").ensure([draft]),
 ):
     try:
         write()
