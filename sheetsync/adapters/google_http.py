@@ -36,8 +36,8 @@ import requests
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 from google.auth.credentials import Credentials
+from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.errors import Error as ApiClientError
-from googleapiclient.errors import HttpError
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
@@ -104,9 +104,13 @@ def _error_body(exc: BaseException) -> Mapping[str, Any]:
     if isinstance(exc, APIError):
         return exc.error if isinstance(exc.error, Mapping) else {}
     if isinstance(exc, HttpError):
+        # A BatchError (an HttpError) may carry no content, or the unparsed reply as text.
+        content = exc.content
+        if not isinstance(content, bytes | str):
+            return {}
         try:
-            data = json.loads(exc.content.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = json.loads(content)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return {}
         if isinstance(data, list) and data:
             data = data[0]
@@ -116,7 +120,14 @@ def _error_body(exc: BaseException) -> Mapping[str, Any]:
 
 
 def http_status(exc: BaseException) -> int | None:
-    """The HTTP status of a Google API error; ``None`` for transport errors."""
+    """The HTTP status of a Google API error; ``None`` for transport errors.
+
+    Also ``None`` for a ``BatchError``: googleapiclient raises it (an ``HttpError`` subclass)
+    when a batch reply cannot be read (not multipart, a part without a valid Content-ID), with
+    ``resp=None`` or with the envelope's 200, which is no call's outcome.
+    """
+    if isinstance(exc, BatchError):
+        return None
     if isinstance(exc, HttpError):
         return int(exc.resp.status)
     if isinstance(exc, APIError):
@@ -145,6 +156,11 @@ def unwrap(exc: BaseException) -> BaseException:
 def is_transient(exc: BaseException) -> bool:
     """True for failures a later attempt may not meet; the retry predicate."""
     if isinstance(exc, transport_errors()):
+        return True
+    if isinstance(exc, BatchError):
+        # An unreadable batch reply is a garbled answer, like a connection cut mid-reply:
+        # whether the calls took effect is unknown, which is what the Batcher's retries
+        # (whole for idempotent calls, one by one through the guarded path otherwise) handle.
         return True
     status = http_status(exc)
     if status is None:
