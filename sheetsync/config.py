@@ -6,7 +6,8 @@ happens at import time: the entry points build a ``Config`` per request, so a te
 operator changing a revision's variables) never fights a value cached at cold start.
 
 Reading the settings checks their form only (a known backend, a positive number, a known log
-level). Whether a value works (a Sheet exists, a token is valid) is for the code that uses it.
+level, a spreadsheet id that cannot leave its URL path). Whether a value works (a Sheet exists,
+a token is valid) is for the code that uses it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ConfigError
+from .ids import check_spreadsheet_id
 
 BackendName = Literal["local", "google"]
 
@@ -96,12 +98,16 @@ class Config:
                 "together, or neither"
             )
 
+        spreadsheet_id = _text(environ, "SHEETSYNC_SPREADSHEET_ID")
+        if spreadsheet_id is not None:
+            check_spreadsheet_id(spreadsheet_id, "SHEETSYNC_SPREADSHEET_ID", ConfigError)
+
         workbook = _text(environ, "SHEETSYNC_WORKBOOK")
         flyer_dir = _text(environ, "SHEETSYNC_FLYER_DIR")
         return cls(
             backend="google" if backend == "google" else "local",
             workbook=Path(workbook) if workbook else DEFAULT_WORKBOOK,
-            spreadsheet_id=_text(environ, "SHEETSYNC_SPREADSHEET_ID"),
+            spreadsheet_id=spreadsheet_id,
             calendar_id=_text(environ, "SHEETSYNC_CALENDAR_ID"),
             api_endpoint=_text(environ, "SHEETSYNC_API_ENDPOINT"),
             flyer_dir=Path(flyer_dir) if flyer_dir else None,

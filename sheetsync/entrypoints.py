@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .config import Config
 from .errors import BadRequestError, ConfigError, SheetsyncError
+from .ids import check_spreadsheet_id
 
 if TYPE_CHECKING:
     import flask
@@ -234,14 +235,14 @@ def _sync_options(body: Mapping[str, Any]) -> tuple[str | None, bool]:
             "unknown field(s) in request body: " + ", ".join(k[:40] for k in unknown[:5])
         )
     spreadsheet_id = body.get("spreadsheet_id")
-    if spreadsheet_id is not None and (
-        not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip()
-    ):
-        raise BadRequestError("spreadsheet_id must be a non-empty string")
+    if spreadsheet_id is not None:
+        if not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip():
+            raise BadRequestError("spreadsheet_id must be a non-empty string")
+        spreadsheet_id = check_spreadsheet_id(spreadsheet_id.strip(), "spreadsheet_id")
     dry_run = body.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise BadRequestError("dry_run must be true or false")
-    return (spreadsheet_id.strip() if spreadsheet_id else None), dry_run
+    return spreadsheet_id, dry_run
 
 
 def sync_http(request: flask.Request) -> HttpResponse:
@@ -281,7 +282,7 @@ def pubsub_spreadsheet_id(data: object) -> str:
     spreadsheet_id = body.get("spreadsheet_id") if isinstance(body, dict) else None
     if not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip():
         raise BadRequestError(f"the Pub/Sub message has no spreadsheet_id: {_PUBSUB_FORMAT}")
-    return spreadsheet_id.strip()
+    return check_spreadsheet_id(spreadsheet_id.strip(), "the Pub/Sub message's spreadsheet_id")
 
 
 def sync_pubsub(cloud_event: Any) -> None:
@@ -365,10 +366,10 @@ def parse_addon_event(event: Mapping[str, Any]) -> AddonEvent:
             "malformed add-on event: sheets.addonHasFileScopePermission must be true or false"
         )
     spreadsheet_id = sheets.get("id")
-    if spreadsheet_id is not None and (
-        not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip()
-    ):
-        raise BadRequestError("malformed add-on event: sheets.id must be a non-empty string")
+    if spreadsheet_id is not None:
+        if not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip():
+            raise BadRequestError("malformed add-on event: sheets.id must be a non-empty string")
+        check_spreadsheet_id(spreadsheet_id, "malformed add-on event: sheets.id")
     return AddonEvent(
         action=action,
         sheets_present=sheets_present,

@@ -1,4 +1,5 @@
-"""Deterministic identifiers: row ids, calendar event ids and draft Message-IDs.
+"""Identifiers: deterministic row ids, calendar event ids and draft Message-IDs, and the check
+of a spreadsheet id that arrives from outside.
 
 Event ids and Message-IDs are derived from the Sheet, the row and the purpose, so a sync that
 is run again, or re-run after a crash, names the same event and the same draft and cannot
@@ -10,19 +11,24 @@ True
 True
 >>> next_row_ids(["C0001", "C0007", "x"], "C", 2)
 ['C0008', 'C0009']
+
+A spreadsheet id goes into the Sheets URL path (``/v4/spreadsheets/{id}``) as it is, so one
+taken from a request, the environment or the command line must pass
+:func:`check_spreadsheet_id` first: ``../x`` would leave the path and ``a?b`` add a query.
+
+>>> check_spreadsheet_id("1AbC-d_E", "spreadsheet_id")
+'1AbC-d_E'
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from .errors import BadRequestError
+from .errors import BadRequestError, SheetsyncError
 
 _EVENT_ID = re.compile(r"^[a-v0-9]{32}$")
-#: What a Google spreadsheet id is made of; anything else must never reach a URL.
-_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _digest(*parts: str) -> bytes:
@@ -82,12 +88,26 @@ def practice_key(practice: str) -> str:
     return " ".join(practice.split()).casefold()
 
 
-def check_spreadsheet_id(value: str) -> str:
-    """``value`` if it can be a spreadsheet id (letters, digits, ``-`` and ``_``), else raise.
+#: Google's spreadsheet ids are 44 URL-safe base64 characters; older ones are shorter. Nothing
+#: outside this alphabet can change the meaning of a URL path segment.
+_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SPREADSHEET_ID_FORM = "1 to 128 letters, digits, '-' or '_'"
 
-    >>> check_spreadsheet_id("1AbC-d_9")
-    '1AbC-d_9'
+
+def check_spreadsheet_id(
+    value: object, where: str, error: Callable[[str], SheetsyncError] = BadRequestError
+) -> str:
+    """Return ``value`` if it is a well-formed spreadsheet id, else raise ``error``.
+
+    ``where`` names the source (a request field, a setting) for the message, which never
+    quotes the value. No whitespace is stripped: callers that allow it strip first.
+
+    >>> try:
+    ...     check_spreadsheet_id("a/b?c", "sheets.id")
+    ... except BadRequestError as exc:
+    ...     print(exc)
+    sheets.id is not a spreadsheet id (1 to 128 letters, digits, '-' or '_')
     """
-    if not _SPREADSHEET_ID.fullmatch(value):
-        raise BadRequestError("the spreadsheet id must be 1 to 128 letters, digits, '-' or '_'")
-    return value
+    if isinstance(value, str) and _SPREADSHEET_ID.fullmatch(value):
+        return value
+    raise error(f"{where} is not a spreadsheet id ({SPREADSHEET_ID_FORM})")

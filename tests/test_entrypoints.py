@@ -271,6 +271,41 @@ def test_sync_http_rejects_bad_bodies(workbook, body, words):
     assert fingerprint(workbook) == before
 
 
+#: Spreadsheet ids that would leave the Sheets URL path or add a query (see test_spreadsheet_ids).
+BAD_SHEET_IDS = ["../../x", "a/b?c", "x" * 129, "a b", "ab\u2028cd"]
+
+
+@pytest.fixture
+def google_calls(monkeypatch: pytest.MonkeyPatch, workbook: Path) -> list[str]:
+    """The spreadsheet ids the Google backend is built for (it then runs on the workbook)."""
+    calls: list[str] = []
+
+    def fake_google_backend(spreadsheet_id: str, **kwargs: Any) -> Any:
+        calls.append(spreadsheet_id)
+        return bootstrap.local_backend(workbook)
+
+    monkeypatch.setenv("SHEETSYNC_BACKEND", "google")
+    monkeypatch.setenv("SHEETSYNC_ACCESS_TOKEN", "test-token")
+    monkeypatch.setattr(bootstrap, "google_backend", fake_google_backend)
+    return calls
+
+
+@pytest.mark.parametrize("sheet_id", BAD_SHEET_IDS)
+def test_sync_http_refuses_a_spreadsheet_id_that_is_not_one(google_calls, sheet_id):
+    response = client("sync_http").post("/", json={"spreadsheet_id": sheet_id})
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("spreadsheet_id is not a spreadsheet id")
+    assert sheet_id not in response.get_data(as_text=True)
+    assert google_calls == []
+
+
+def test_sync_http_strips_a_spreadsheet_id(google_calls):
+    response = client("sync_http").post("/", json={"spreadsheet_id": " 1AbC_d-9 ", "dry_run": True})
+    assert response.status_code == 200
+    assert google_calls == ["1AbC_d-9"]
+
+
 def test_sync_http_missing_workbook_is_a_backend_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SHEETSYNC_WORKBOOK", str(tmp_path / "nothing.xlsx"))
     response = client("sync_http").post("/")
@@ -383,6 +418,8 @@ def test_pubsub_with_good_data_syncs(workbook):
         ({"message": {"data": b64(b"spreadsheet 1AbC")}}, "not JSON"),
         ({"message": {"data": b64(b'{"sheet": "1AbC"}')}}, "no spreadsheet_id"),
         ({"message": {"data": b64(b'{"spreadsheet_id": ""}')}}, "no spreadsheet_id"),
+        ({"message": {"data": b64(b'{"spreadsheet_id": "../../x"}')}}, "not a spreadsheet id"),
+        ({"message": {"data": b64(b'{"spreadsheet_id": "a/b?c"}')}}, "not a spreadsheet id"),
     ],
 )
 def test_pubsub_with_bad_data_fails_clearly_and_changes_nothing(workbook, caplog, data, words):
@@ -460,6 +497,18 @@ def test_addon_malformed_event_is_400(workbook, event):
     assert response.status_code == 400
     assert "malformed add-on event" in response.get_json()["error"]["message"]
     assert fingerprint(workbook) == before
+
+
+@pytest.mark.parametrize("sheet_id", BAD_SHEET_IDS)
+def test_addon_refuses_a_sheet_id_that_is_not_one(google_calls, sheet_id):
+    event = addon_event(tokenkit.mint_token(), action="sync")
+    event["sheets"]["id"] = sheet_id
+    response = post_addon(event)
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("malformed add-on event: sheets.id is not a spreadsheet id")
+    assert sheet_id not in response.get_data(as_text=True)
+    assert google_calls == []
 
 
 def test_addon_body_must_be_json(workbook):

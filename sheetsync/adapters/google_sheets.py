@@ -32,6 +32,8 @@ from gspread.utils import rowcol_to_a1
 from sheet_template import TEMPLATE
 
 from ..cells import Cell, as_text
+from ..errors import ConfigError
+from ..ids import check_spreadsheet_id
 from ..ports import SheetStore, WriteReport
 from ..table import Snapshot, Table
 from ..writeback import CellWrite, place, tabs_written
@@ -119,7 +121,11 @@ class GoogleSheetStore(SheetStore):
         tabs: Iterable[str] | None = None,
     ) -> None:
         self.client = client
-        self.spreadsheet_id = spreadsheet_id
+        # The last line of defence: the id goes into request URLs as it is (callers check
+        # ids from requests and settings with a message naming their source).
+        self.spreadsheet_id = check_spreadsheet_id(
+            spreadsheet_id, "the spreadsheet id", ConfigError
+        )
         # Event ids and Message-IDs are keyed by the spreadsheet id.
         self.namespace = spreadsheet_id
         self.retry = retry
