@@ -1,10 +1,10 @@
 """Verification of Google-signed ID tokens (OIDC JWTs) for sheetsync's HTTP entry points.
 
 This module owns one question: "was this request sent by the Google service account we expect,
-for this endpoint?". It answers it by verifying a Google-signed RS256 ID token with google-auth:
-signature against Google's published certificates, issuer, expiry, audience, then the
-``email`` and ``email_verified`` claims. It knows nothing about Flask, add-on events or
-configuration: callers pass the token and a :class:`TokenPolicy`.
+for this endpoint?". It answers it by checking a Google-signed RS256 ID token: its claims
+(issuer, expiry, lifetime, audience, ``email``), its signature against Google's published
+certificates (google-auth), then ``email_verified``. It knows nothing about Flask, add-on events
+or configuration: callers pass the token and a :class:`TokenPolicy`.
 
 Two callers use it:
 
@@ -33,12 +33,29 @@ Two callers use it:
      ``--oidc-service-account-email``), and the entry point calls :func:`verify_id_token` with
      the token from :func:`bearer_token`.
 
-Outcomes map onto :class:`sheetsync.errors.AuthError`: a missing, malformed, forged, expired,
-wrongly-issued or wrongly-addressed token is 401 (we do not know who is calling); a genuine
-Google token for the wrong service account, or with an unverified email, is 403 (we know who
-is calling and they are not allowed). Error messages never contain the token or any claim
-value (the spec keeps tokens and emails out of logs), and exceptions are raised ``from None``
-because google-auth's own messages embed the raw token.
+How a token is checked, cheapest first:
+
+1. **Shape** (standard library only): at most 16 KB, three base64url segments whose header and
+   payload are JSON objects.
+2. **Claims, unverified** (standard library only): ``alg`` is RS256; ``exp`` and ``iat`` are
+   numbers, the token is neither expired nor issued in the future (with clock skew) and lives
+   at most :data:`MAX_LIFETIME_S` plus the skew (Google's ID tokens live one hour, so a token
+   "valid for ten years" is forged); ``iss`` is Google; ``aud`` and ``email`` are the policy's.
+   A token refused here costs no network and does not load google-auth: a forged token gets
+   its 401 even while Google's certificates cannot be fetched, and junk cannot make us fetch.
+3. **Signature**, by google-auth: ``google.oauth2.id_token.verify_token`` (``jwt.decode``
+   against Google's certificates, which checks ``exp``/``iat`` and ``aud`` again on the now
+   verified payload). It asks a request object for the certificates on every call; ours
+   (:class:`_CachedCertsRequest`) answers from the in-process cache described below.
+4. **email_verified**, on the verified claims (google-auth has no notion of it).
+
+Outcomes map onto :class:`sheetsync.errors.AuthError`. Every refusal made before the signature
+is verified is 401, whichever claim is wrong: an unverified claim tells us nothing about who
+is calling, so the answer cannot depend on it (nor on whether Google's certificates are
+reachable). A genuine Google token for the configured account whose email is not verified is
+403. Error messages never contain the token or any claim value (the spec keeps tokens and
+emails out of logs), and exceptions are raised ``from None`` because google-auth's own messages
+embed the raw token.
 
 Google's signing certificates rotate (new keys are published ahead of use), so they are cached
 in-process for a few minutes and re-fetched early when a token names a key id we have not seen,
@@ -46,9 +63,9 @@ at most once per :data:`_MIN_REFETCH_INTERVAL_S` so that junk tokens cannot turn
 amplifier against the certificate endpoint.
 
 Cold start: google-auth (and through it requests and the crypto libraries) is imported on the
-first token that gets as far as its signature check. A request with no token, or one that is
-not even shaped like a JWT, is refused with the standard library alone, so a cold instance
-answers it about as fast as a bare function.
+first token that gets as far as its signature check. A request with no token, a token that is
+not shaped like a JWT, or one whose claims are wrong is refused with the standard library
+alone, so a cold instance answers it about as fast as a bare function.
 """
 
 from __future__ import annotations
@@ -57,12 +74,13 @@ import base64
 import binascii
 import http.client
 import json
+import math
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard, cast
 
 from sheetsync.errors import AuthError, BackendError, ConfigError
 
@@ -82,6 +100,13 @@ CERTS_URL_ENV = "SHEETSYNC_ID_TOKEN_CERTS_URL"
 #: Issuers Google uses for its ID tokens; older tokens carry the scheme-less form.
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 
+#: The longest ``exp - iat`` accepted (plus the clock skew): Google's ID tokens, Cloud
+#: Scheduler's OIDC tokens and the add-on's systemIdToken included, live one hour.
+MAX_LIFETIME_S = 3600
+
+#: The only signature algorithm Google signs ID tokens with.
+_ALGORITHM = "RS256"
+
 #: How long fetched certificates are trusted before a re-fetch. Short: keys rotate about daily.
 _CERTS_TTL_S = 300.0
 
@@ -98,36 +123,40 @@ _MAX_TOKEN_CHARS = 16_384
 _SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"
 
 
-def _jwt_decode(token: str, **options: Any) -> Mapping[str, Any]:
-    """``google.auth.jwt.decode``, imported on first use (it has no type annotations)."""
-    from google.auth import jwt
+def _unauthorized(message: str) -> NoReturn:
+    raise AuthError(message, http_status=401)
 
-    return cast(Callable[..., Mapping[str, Any]], jwt.decode)(token, **options)
+
+def _no_constant(name: str) -> NoReturn:
+    # NaN and Infinity are not JSON; Python's parser accepts them unless told otherwise, and a
+    # NaN exp would slip through every comparison.
+    raise ValueError("not a JSON number")
 
 
 def _b64url_json(segment: str) -> Any:
     padded = segment + "=" * (-len(segment) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    return json.loads(text, parse_constant=_no_constant)
 
 
-def _jwt_decode_header(token: str) -> Mapping[str, Any]:
-    """The unverified JOSE header of a compact JWS; ValueError unless it has that shape.
+def _unverified_parts(token: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The JOSE header and the payload of a compact JWS, unverified; ValueError unless JWT-shaped.
 
-    The standard library alone, so that junk is refused without loading google-auth. As
-    strict as ``google.auth.jwt.decode_header`` (three segments; header and payload are
-    base64url JSON), and the header must be an object.
+    The standard library alone, so that junk is refused without loading google-auth. At least
+    as strict as ``google.auth.jwt`` (three segments; header and payload are base64url JSON),
+    and both must be objects.
     """
     parts = token.split(".")
     if len(parts) != 3:
         raise ValueError("wrong number of segments")
     try:
-        header = _b64url_json(parts[0])
-        _b64url_json(parts[1])
-    except (binascii.Error, UnicodeError, ValueError):
+        header, payload = _b64url_json(parts[0]), _b64url_json(parts[1])
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):
+        # RecursionError: a segment of nested brackets, 16 KB of which parse no deeper.
         raise ValueError("a segment is not base64url JSON") from None
-    if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")
-    return header
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise ValueError("the header or the payload is not a JSON object")
+    return header, payload
 
 
 def _default_certs_url() -> str:
@@ -148,9 +177,11 @@ class TokenPolicy:
     certs_url: str = field(default_factory=_default_certs_url)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _CachedCerts:
     certs: Mapping[str, str]
+    #: The certificates document as fetched, handed to google-auth as the response body.
+    data: bytes
     fetched_at: float
 
 
@@ -187,10 +218,12 @@ def verify_id_token(
     """Verify a Google-signed ID token against ``policy`` and return its claims.
 
     Raises AuthError(401) for a missing, malformed, badly signed, expired, not-yet-valid,
-    wrong-issuer or wrong-audience token; AuthError(403) when the token is genuine but its
-    email is not ``policy.email`` or not verified; ConfigError when the policy is incomplete;
-    BackendError when Google's certificates cannot be fetched (our outage, not the caller's
-    fault, so not a 401).
+    too long-lived, wrong-issuer, wrong-audience or wrong-account token; AuthError(403) when
+    the token is genuine and for the configured account but its email is not verified;
+    ConfigError when the policy is incomplete; BackendError when Google's certificates are
+    needed and cannot be fetched (our outage, not the caller's fault, so not a 401).
+    ``request`` is the transport certificates are fetched with (default: google-auth's
+    requests transport, made only when a fetch is needed).
     """
     if not policy.audience or not policy.email or not policy.certs_url:
         # Misconfiguration is the operator's problem (500), not 401s blaming every caller.
@@ -198,78 +231,159 @@ def verify_id_token(
             "ID token policy needs an audience, a service account email and a certs URL"
         )
     if not token:
-        raise AuthError("missing ID token", http_status=401)
+        _unauthorized("missing ID token")
     if len(token) > _MAX_TOKEN_CHARS:
-        raise AuthError("ID token is malformed", http_status=401)
-
+        _unauthorized("ID token is malformed")
     try:
-        header = _jwt_decode_header(token)
-    except (ValueError, TypeError):
+        header, claims = _unverified_parts(token)
+    except ValueError:
         raise AuthError("ID token is malformed", http_status=401) from None
     if token.rsplit(".", 1)[-1] == _SIGNATURE_REMOVED:
-        raise AuthError(
+        _unauthorized(
             "ID token signature was removed by the platform: the service already verified it "
-            "with IAM, so disable the in-function check (unset its audience setting)",
-            http_status=401,
+            "with IAM, so disable the in-function check (unset its audience setting)"
         )
-    import google.auth.exceptions
-    import google.auth.transport.requests
+    _check_claims(header, claims, policy, time.time(), clock_skew_seconds)
 
     kid = header.get("kid")
-    certs = _certs_for(
-        policy.certs_url,
-        kid if isinstance(kid, str) else None,
-        request if request is not None else google.auth.transport.requests.Request(),
+    verified = _verify_signature(
+        token, policy, kid if isinstance(kid, str) else None, request, clock_skew_seconds
     )
+    # Google has sent email_verified both as a JSON boolean and as the string "true".
+    if verified.get("email_verified") not in (True, "true"):
+        raise AuthError("token email is not verified", http_status=403)
+    return verified
 
-    try:
-        # audience=None: we check "aud" ourselves below, because google-auth's message for a
-        # wrong audience quotes the token's claim.
-        claims = _jwt_decode(
-            token, certs=certs, audience=None, clock_skew_in_seconds=clock_skew_seconds
-        )
-    except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError, KeyError):
-        raise AuthError(_rejection_reason(token, clock_skew_seconds), http_status=401) from None
 
+def _check_claims(
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    policy: TokenPolicy,
+    now: float,
+    clock_skew_seconds: int,
+) -> None:
+    """Refuse (AuthError 401) a token whose header or claims are not what ``policy`` expects.
+
+    Works on unverified claims, so passing proves nothing by itself: it only spares the
+    signature check (and the network) for tokens that would fail anyway.
+    """
+    if header.get("alg") != _ALGORITHM:
+        _unauthorized(f"ID token signature algorithm is not {_ALGORITHM}")
+    _check_times(claims, now, clock_skew_seconds)
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str) or issuer not in GOOGLE_ISSUERS:
+        _unauthorized("ID token was not issued by Google")
     if claims.get("aud") != policy.audience:
-        raise AuthError("ID token audience is not the configured audience", http_status=401)
-    if claims.get("iss") not in GOOGLE_ISSUERS:
-        raise AuthError("ID token was not issued by Google", http_status=401)
+        _unauthorized("ID token audience is not the configured audience")
     email = claims.get("email")
     if not isinstance(email, str) or email.casefold() != policy.email.casefold():
-        raise AuthError("token email is not the configured service account", http_status=403)
-    # Google has sent email_verified both as a JSON boolean and as the string "true".
-    if claims.get("email_verified") not in (True, "true"):
-        raise AuthError("token email is not verified", http_status=403)
-    return claims
+        _unauthorized("token email is not the configured service account")
 
 
-def _rejection_reason(token: str, clock_skew_seconds: int) -> str:
-    """Say why jwt.decode refused a token, without echoing anything from it.
+def _is_seconds(value: object) -> TypeGuard[float]:
+    """A JSON number usable as a time (bool is an int in Python, and not one)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
-    The payload is read unverified only to pick the wording of the message; acceptance never
-    depends on it.
-    """
+
+def _check_times(claims: Mapping[str, Any], now: float, clock_skew_seconds: int) -> None:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not _is_seconds(exp) or not _is_seconds(iat):
+        _unauthorized("ID token is malformed: exp and iat must be numbers")
+    if now > exp + clock_skew_seconds:
+        _unauthorized("ID token has expired")
+    if now < iat - clock_skew_seconds:
+        _unauthorized("ID token is not valid yet")
+    if exp - iat > MAX_LIFETIME_S + clock_skew_seconds:
+        _unauthorized("ID token lifetime is longer than a Google ID token's (1 hour)")
+
+
+def _verify_signature(
+    token: str,
+    policy: TokenPolicy,
+    kid: str | None,
+    transport: google.auth.transport.Request | None,
+    clock_skew_seconds: int,
+) -> Mapping[str, Any]:
+    """The verified claims, by ``google.oauth2.id_token.verify_token``; AuthError(401) if bad."""
     import google.auth.exceptions
+    from google.oauth2 import id_token
 
+    certs_request = _CachedCertsRequest(policy.certs_url, kid, transport)
     try:
-        payload = _jwt_decode(token, verify=False)
-    except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError):
-        return "ID token is malformed"
-    now = time.time()
-    exp, iat = payload.get("exp"), payload.get("iat")
-    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
-        return "ID token is malformed"
-    if exp + clock_skew_seconds < now:
-        return "ID token has expired"
-    if iat - clock_skew_seconds > now:
-        return "ID token is not valid yet"
-    return "ID token signature is invalid"
+        return id_token.verify_token(
+            token,
+            cast("google.auth.transport.Request", certs_request),
+            audience=policy.audience,
+            certs_url=policy.certs_url,
+            clock_skew_in_seconds=clock_skew_seconds,
+        )
+    except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError, KeyError):
+        pass
+    # Outside the except block, so no library message (which quotes the token) is chained.
+    # The claims passed a moment ago; if time has since run out, say so rather than blame
+    # the signature.
+    _check_times(_unverified_parts(token)[1], time.time(), clock_skew_seconds)
+    _unauthorized("ID token signature is invalid")
+
+
+@dataclass(frozen=True)
+class _CertsResponse:
+    """A ``google.auth.transport.Response`` for certificates served from the cache."""
+
+    data: bytes
+    status: int = http.client.OK
+    headers: Mapping[str, str] = field(
+        default_factory=lambda: {"content-type": "application/json; charset=UTF-8"}
+    )
+
+
+class _CachedCertsRequest:
+    """A ``google.auth.transport.Request`` that serves one certificates URL from the cache.
+
+    ``verify_token`` asks its request object for the certificates on every call (google-auth
+    suggests a caching request object for that). This one answers from the in-process cache,
+    fetching through the real transport only when the cache is stale, or for a key id it does
+    not hold (at most once per :data:`_MIN_REFETCH_INTERVAL_S`). The transport itself is made
+    only when a fetch is due. Not a subclass, so google-auth stays unimported until used.
+    """
+
+    def __init__(
+        self,
+        certs_url: str,
+        kid: str | None,
+        transport: google.auth.transport.Request | None,
+    ) -> None:
+        self.certs_url = certs_url
+        self.kid = kid
+        self.transport = transport
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> _CertsResponse:
+        if url != self.certs_url or method != "GET" or body is not None:
+            # verify_token only ever GETs the certificates URL it was given.
+            raise RuntimeError("this request object only fetches the ID token certificates")
+        return _CertsResponse(_certs_for(self.certs_url, self.kid, self._transport).data)
+
+    def _transport(self) -> google.auth.transport.Request:
+        if self.transport is not None:
+            return self.transport
+        import google.auth.transport.requests
+
+        return google.auth.transport.requests.Request()
 
 
 def _certs_for(
-    certs_url: str, kid: str | None, request: google.auth.transport.Request
-) -> Mapping[str, str]:
+    certs_url: str, kid: str | None, transport: Callable[[], google.auth.transport.Request]
+) -> _CachedCerts:
     """Return the certificate set for ``certs_url``, from cache when fresh enough.
 
     The lock is held across the fetch so concurrent requests on a cold instance (gunicorn
@@ -285,14 +399,16 @@ def _certs_for(
             if fresh and (known_kid or age < _MIN_REFETCH_INTERVAL_S):
                 # An unknown kid inside the refetch interval falls through to jwt.decode,
                 # which rejects it ("certificate not found") as a bad token.
-                return cached.certs
-        certs = _fetch_certs(certs_url, request)
-        _cache[certs_url] = _CachedCerts(certs=certs, fetched_at=now)
-        return certs
+                return cached
+        fetched = _fetch_certs(certs_url, transport(), now)
+        _cache[certs_url] = fetched
+        return fetched
 
 
-def _fetch_certs(certs_url: str, request: google.auth.transport.Request) -> Mapping[str, str]:
-    """Fetch ``{key id: PEM certificate}`` from ``certs_url`` through the injected transport."""
+def _fetch_certs(
+    certs_url: str, request: google.auth.transport.Request, now: float
+) -> _CachedCerts:
+    """Fetch ``{key id: PEM certificate}`` from ``certs_url`` through the given transport."""
     import google.auth.exceptions
 
     try:
@@ -305,7 +421,7 @@ def _fetch_certs(certs_url: str, request: google.auth.transport.Request) -> Mapp
         )
     try:
         body = json.loads(response.data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BackendError("Google's ID token certificates are not valid JSON") from None
     # Only the PEM map format is accepted: the JWK format ({"keys": [...]}) is served by a
     # different URL and would need PyJWT, which this project does not ship.
@@ -313,6 +429,8 @@ def _fetch_certs(certs_url: str, request: google.auth.transport.Request) -> Mapp
         not isinstance(body, dict)
         or not body
         or not all(isinstance(k, str) and isinstance(v, str) for k, v in body.items())
+        # verify_token would take a "keys" entry for a JWK set.
+        or "keys" in body
     ):
         raise BackendError("Google's ID token certificates are not a {key id: PEM} map")
-    return body
+    return _CachedCerts(certs=body, data=bytes(response.data), fetched_at=now)

@@ -368,11 +368,24 @@ class TestSchedulerCheck:
         assert response.status_code == 401
         assert fingerprint(workbook) == before
 
-    def test_wrong_account_is_403(self, workbook):
+    def test_wrong_account_is_401(self, workbook):
         token = tokenkit.mint_token(aud=SCHEDULER_AUDIENCE, email=WRONG_EMAIL)
         response = client("sync_http").post("/", headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert token not in response.get_data(as_text=True)
+
+    def test_forged_tokens_are_401_while_google_cannot_be_reached(self, workbook, monkeypatch):
+        monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+        before = fingerprint(workbook)
+        with tokenkit.SilentServer() as silent:
+            monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+            for token in forged_tokens(SCHEDULER_AUDIENCE, SCHEDULER_SA):
+                response = client("sync_http").post(
+                    "/", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert response.status_code == 401, response.get_json()
+            assert not silent.connected()
+        assert fingerprint(workbook) == before
 
     def test_valid_token_syncs(self, workbook):
         token = tokenkit.mint_token(aud=SCHEDULER_AUDIENCE, email=SCHEDULER_SA)
@@ -381,6 +394,20 @@ class TestSchedulerCheck:
         )
         assert response.status_code == 200
         assert response.get_json()["dry_run"] is True
+
+
+def forged_tokens(audience: str, email: str) -> list[str]:
+    """Tokens whose claims alone give them away (signed with a key nobody publishes)."""
+    now = int(time.time())
+    key = tokenkit.other_key()
+    return [
+        tokenkit.mint_token(key, aud="https://elsewhere.example/x", email=email),
+        tokenkit.mint_token(key, aud=audience, email=email, iss="https://evil.example"),
+        tokenkit.mint_token(key, aud=audience, email=WRONG_EMAIL),
+        tokenkit.mint_token(key, aud=audience, email=email, iat=now - 7200, exp=now - 3600),
+        tokenkit.mint_token(key, aud=audience, email=email, iat=now, exp=now + 10 * 365 * 86400),
+        tokenkit.mint_token(key, aud=audience, email=email, alg="HS256"),
+    ]
 
 
 # --- sync_pubsub --------------------------------------------------------------------------------
@@ -451,7 +478,7 @@ def test_pubsub_with_bad_data_fails_clearly_and_changes_nothing(workbook, caplog
             tokenkit.mint_token(aud="https://elsewhere.example/addon"), 401, id="audience"
         ),
         pytest.param(tokenkit.mint_token(iss="https://evil.example"), 401, id="issuer"),
-        pytest.param(tokenkit.mint_token(email=WRONG_EMAIL), 403, id="wrong-email"),
+        pytest.param(tokenkit.mint_token(email=WRONG_EMAIL), 401, id="wrong-email"),
         pytest.param(tokenkit.mint_token(key=tokenkit.other_key()), 401, id="bad-signature"),
         pytest.param(tokenkit.mint_token(email_verified=False), 403, id="unverified-email"),
         pytest.param("not.a.jwt", 401, id="garbage"),
@@ -470,6 +497,19 @@ def test_addon_rejects_bad_tokens_and_runs_nothing(workbook, monkeypatch, token,
     assert USER_TOKEN not in text and (token is None or token not in text)
     assert not ran
     assert fingerprint(workbook) == before
+
+
+def test_addon_forged_tokens_are_401_while_google_cannot_be_reached(workbook, monkeypatch):
+    monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+    ran: list[bool] = []
+    monkeypatch.setattr(sync_module, "run_sync", lambda *a, **k: ran.append(True))
+    with tokenkit.SilentServer() as silent:
+        monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+        for token in forged_tokens(ENDPOINT, tokenkit.DEFAULT_EMAIL):
+            response = post_addon(addon_event(token, action="sync"))
+            assert response.status_code == 401, response.get_json()
+        assert not silent.connected()
+    assert not ran
 
 
 def test_addon_unconfigured_policy_is_500(workbook, monkeypatch):
@@ -684,7 +724,7 @@ def test_logs_carry_no_names_emails_or_tokens(workbook, monkeypatch, caplog):
         client("sync_http").post("/"),
         client("sync_http").post("/", json={"dry_run": "x"}),
     ]
-    assert [b.status_code for b in bodies] == [200, 200, 200, 403, 200, 400]
+    assert [b.status_code for b in bodies] == [200, 200, 200, 401, 200, 400]
     logged = caplog.text + "".join(repr(r.__dict__) for r in caplog.records)
     assert "sync finished" in logged
     people = _sample_people()

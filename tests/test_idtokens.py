@@ -171,10 +171,17 @@ REJECTIONS: list[tuple[str, TokenFactory, int, str]] = [
     ),
     ("alg-hs256", lambda: tokenkit.mint_token(alg="HS256"), 401, "signature"),
     (
+        # Claims that pass every check, but not the ones Google signed.
         "tampered-payload",
-        lambda: _swap_segment(tokenkit.mint_token(), 1, tokenkit.claims(email=WRONG_EMAIL)),
+        lambda: _swap_segment(tokenkit.mint_token(), 1, tokenkit.claims(sub="222222222222")),
         401,
         "signature",
+    ),
+    (
+        "tampered-payload-email",
+        lambda: _swap_segment(tokenkit.mint_token(), 1, tokenkit.claims(email=WRONG_EMAIL)),
+        401,
+        "not the configured service account",
     ),
     ("missing-exp", lambda: tokenkit.mint_token(exp=None), 401, "malformed"),
     ("string-exp", lambda: tokenkit.mint_token(exp="tomorrow"), 401, "malformed"),
@@ -195,16 +202,18 @@ REJECTIONS: list[tuple[str, TokenFactory, int, str]] = [
         401,
         "IAM",
     ),
+    # An email is a claim like any other: until the signature is checked it says nothing about
+    # who is calling, so a wrong one is 401 (and costs no certificate fetch).
     (
         "wrong-email",
         lambda: tokenkit.mint_token(email=WRONG_EMAIL),
-        403,
+        401,
         "not the configured service account",
     ),
     (
         "no-email",
         lambda: tokenkit.mint_token(email=None),
-        403,
+        401,
         "not the configured service account",
     ),
     ("unverified-email", lambda: tokenkit.mint_token(email_verified=False), 403, "not verified"),
@@ -367,3 +376,168 @@ def test_junk_is_refused_as_malformed_before_any_signature_check(token: str) -> 
 )
 def test_bearer_token(header: str | None, expected: str | None) -> None:
     assert bearer_token(header) == expected
+
+
+# --- claims are checked before the signature, with no network ----------------------------------
+
+
+@pytest.fixture
+def silent_certs_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], bool]]:
+    """The default certs URL on a port that accepts connections and never answers.
+
+    Yields a function telling whether anything connected to it. A fetch would hang until the
+    (shortened) timeout and then fail as a BackendError, so a 401 proves none was needed.
+    """
+    monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+    with tokenkit.SilentServer() as silent:
+        monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+        yield silent.connected
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+FORGED: list[tuple[str, TokenFactory, str]] = [
+    ("wrong-audience", lambda: tokenkit.mint_token(aud="https://evil.example/addon"), "audience"),
+    ("audience-list", lambda: tokenkit.mint_token(aud=[tokenkit.DEFAULT_AUDIENCE]), "audience"),
+    ("wrong-issuer", lambda: tokenkit.mint_token(iss="https://evil.example"), "issued"),
+    ("issuer-list", lambda: tokenkit.mint_token(iss=["accounts.google.com"]), "issued"),
+    ("wrong-email", lambda: tokenkit.mint_token(email=WRONG_EMAIL), "service account"),
+    ("email-not-text", lambda: tokenkit.mint_token(email=["x"]), "service account"),
+    (
+        "expired",
+        lambda: tokenkit.mint_token(iat=_now() - 7200, exp=_now() - 3600),
+        "expired",
+    ),
+    (
+        "not-yet-valid",
+        lambda: tokenkit.mint_token(iat=_now() + 3600, exp=_now() + 7200),
+        "not valid yet",
+    ),
+    (
+        "ten-year-lifetime",
+        lambda: tokenkit.mint_token(iat=_now(), exp=_now() + 10 * 365 * 86400),
+        "lifetime",
+    ),
+    (
+        "issued-years-ago",
+        lambda: tokenkit.mint_token(iat=_now() - 5 * 365 * 86400, exp=_now() + 60),
+        "lifetime",
+    ),
+    ("missing-exp", lambda: tokenkit.mint_token(exp=None), "malformed"),
+    ("missing-iat", lambda: tokenkit.mint_token(iat=None), "malformed"),
+    ("exp-true", lambda: tokenkit.mint_token(exp=True), "malformed"),
+    ("exp-nan", lambda: tokenkit.mint_token(exp=float("nan")), "malformed"),
+    ("exp-infinite", lambda: tokenkit.mint_token(exp=float("inf")), "malformed"),
+    ("iat-nan", lambda: tokenkit.mint_token(iat=float("nan")), "malformed"),
+    ("exp-huge", lambda: tokenkit.mint_token(exp=10**400), "lifetime"),
+    ("alg-hs256", lambda: tokenkit.mint_token(alg="HS256"), "RS256"),
+    (
+        "alg-none",
+        lambda: _swap_segment(tokenkit.mint_token(), 0, {"alg": "none"}),
+        "RS256",
+    ),
+    (
+        "payload-not-an-object",
+        lambda: _swap_segment(tokenkit.mint_token(), 1, [tokenkit.claims()]),
+        "malformed",
+    ),
+    (
+        "deeply-nested-payload",
+        lambda: (
+            tokenkit.mint_token().split(".")[0]
+            + "."
+            + base64.urlsafe_b64encode(b"[" * 11_000).decode()
+            + ".sig"
+        ),
+        "malformed",
+    ),
+    (
+        "deeply-nested-header",
+        lambda: base64.urlsafe_b64encode(b'{"a":' * 2_000).decode() + ".e30.sig",
+        "malformed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make_token", "fragment"), [pytest.param(f, m, id=name) for name, f, m in FORGED]
+)
+def test_forged_tokens_get_401_without_any_connection(
+    silent_certs_url: Callable[[], bool], make_token: TokenFactory, fragment: str
+) -> None:
+    token = make_token()
+    assert token is not None and len(token) <= 16_384
+    policy = TokenPolicy(tokenkit.DEFAULT_AUDIENCE, tokenkit.DEFAULT_EMAIL)
+    with pytest.raises(AuthError) as err:
+        verify_id_token(token, policy)
+    assert err.value.http_status == 401
+    assert fragment in str(err.value)
+    assert not silent_certs_url()
+    rendered = "".join(traceback.format_exception(err.value))
+    assert tokenkit.DEFAULT_EMAIL not in rendered and WRONG_EMAIL not in rendered
+
+
+def test_a_token_with_good_claims_does_need_the_certificates(
+    silent_certs_url: Callable[[], bool],
+) -> None:
+    # The other side of the test above: the listener does see a fetch when one is due.
+    policy = TokenPolicy(tokenkit.DEFAULT_AUDIENCE, tokenkit.DEFAULT_EMAIL)
+    with pytest.raises(BackendError):
+        verify_id_token(tokenkit.mint_token(key=tokenkit.other_key()), policy)
+    assert silent_certs_url()
+
+
+def test_refusing_forged_claims_does_not_load_google_auth() -> None:
+    # Cold start: a refusal before the signature check needs the standard library only.
+    import subprocess
+    import sys
+
+    forged = tokenkit.mint_token(aud="https://evil.example/addon")
+    script = (
+        "import sys\n"
+        "from sheetsync.errors import AuthError\n"
+        "from sheetsync.idtokens import TokenPolicy, verify_id_token\n"
+        "try:\n"
+        "    verify_id_token(sys.argv[1], TokenPolicy(sys.argv[2], sys.argv[3]))\n"
+        "except AuthError as exc:\n"
+        "    assert exc.http_status == 401, exc\n"
+        "heavy = ('google.auth', 'google.oauth2', 'requests', 'cryptography')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(heavy))\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, forged, tokenkit.DEFAULT_AUDIENCE, tokenkit.DEFAULT_EMAIL],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "accepted"),
+    [(3600, True), (3600 + 10, True), (3600 + 11, False), (86_400, False)],
+)
+def test_lifetime_is_at_most_an_hour_plus_skew(
+    policy: TokenPolicy, req: Request, lifetime: int, accepted: bool
+) -> None:
+    now = _now()
+    token = tokenkit.mint_token(iat=now - 60, exp=now - 60 + lifetime)
+    if accepted:
+        verify_id_token(token, policy, req)
+    else:
+        with pytest.raises(AuthError, match="lifetime") as err:
+            verify_id_token(token, policy, req)
+        assert err.value.http_status == 401
+
+
+def test_certs_with_a_keys_entry_are_a_backend_error(
+    server: tokenkit.CertsServer, policy: TokenPolicy, req: Request
+) -> None:
+    # verify_token would read a "keys" entry as a JWK set (which needs PyJWT).
+    server.certs = {**tokenkit.certs_json(), "keys": tokenkit.google_key().cert_pem}
+    with pytest.raises(BackendError):
+        verify_id_token(tokenkit.mint_token(), policy, req)

@@ -38,6 +38,16 @@ API
             server.status = 500                                # simulate an outage
             server.reset()    # back to the default certs, HTTP 200, zero hits (shared servers)
 
+``SilentServer``
+    A context manager holding a port on 127.0.0.1 that accepts connections and never
+    answers: point a certs URL at ``server.url`` and ``server.connected()`` tells whether
+    anything connected (a verification that needed no certificates leaves it False)::
+
+        with tokenkit.SilentServer() as silent:
+            monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+            ...
+            assert not silent.connected()
+
 ``local_request() -> google.auth.transport.Request``
     A google-auth requests transport that ignores proxy environment variables, so requests to
     the local server are never sent through a proxy.
@@ -53,6 +63,7 @@ import datetime
 import functools
 import http.server
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -231,6 +242,43 @@ class CertsServer:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
+
+
+class SilentServer:
+    """A listening port on 127.0.0.1 that never accepts or answers (context manager)."""
+
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        if self._sock is None:
+            raise RuntimeError("SilentServer is not running; use it as a context manager")
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{CERTS_PATH}"
+
+    def connected(self) -> bool:
+        """Whether a connection is waiting (the kernel completes handshakes on its own)."""
+        if self._sock is None:
+            raise RuntimeError("SilentServer is not running; use it as a context manager")
+        try:
+            conn, _ = self._sock.accept()
+        except BlockingIOError:
+            return False
+        conn.close()
+        return True
+
+    def __enter__(self) -> SilentServer:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        sock.setblocking(False)
+        self._sock = sock
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
 
 
 def local_request() -> google.auth.transport.requests.Request:
