@@ -3,14 +3,22 @@
 ``main.py`` stays a thin shell (one line per function) so that everything here can be tested
 through functions-framework's test client and by calling these functions directly.
 
-* :func:`sync_http`: Cloud Scheduler's HTTP target. Optionally verifies the caller's OIDC token
-  (when ``SHEETSYNC_SCHEDULER_AUDIENCE`` is set), takes an optional JSON body
-  ``{"spreadsheet_id"?: str, "dry_run"?: bool}``, syncs, and answers with the report's counts.
+* :func:`sync_http`: Cloud Scheduler's HTTP target. POST only: any other method is 405, so a
+  GET from a browser, a link preview or a crawler never runs a sync. Optionally verifies the
+  caller's OIDC token (when ``SHEETSYNC_SCHEDULER_AUDIENCE`` is set), takes an optional JSON
+  body ``{"spreadsheet_id"?: str, "dry_run"?: bool}``, syncs, and answers with the report's
+  counts. An empty POST syncs the configured Sheet (what Scheduler sends for a job without a
+  body).
 * :func:`sync_pubsub`: a Pub/Sub CloudEvent whose message data is base64 JSON
   ``{"spreadsheet_id": "..."}``. There is no HTTP answer to shape, so failures are raised (the
   framework logs them and answers 500) with a clear message and a correlation id.
-* :func:`addon`: the Workspace add-on endpoint. It verifies the event's ``systemIdToken`` before
-  anything else runs, then answers with Card v1 JSON (see ``sheetsync.cards``).
+* :func:`addon`: the Workspace add-on endpoint (POST only, like ``sync_http``). It verifies the
+  event's ``systemIdToken`` before anything else runs, then answers with Card v1 JSON (see
+  ``sheetsync.cards``).
+
+Request bodies are read defensively: over 1 MB is 413 (before reading, when Content-Length says
+so; after at most 1 MB plus a byte when it does not), JSON nested too deeply to parse is 400,
+and a spreadsheet id is checked with ``sheetsync.ids.check_spreadsheet_id`` before any use.
 
 Failures become HTTP answers in one place, :func:`describe_failure` (plus :func:`error_response`
 for the JSON body): a ``SheetsyncError`` answers with its ``http_status`` and its message (the
@@ -39,7 +47,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .config import Config
-from .errors import BadRequestError, ConfigError, SheetsyncError
+from .errors import (
+    BadRequestError,
+    ConfigError,
+    MethodNotAllowedError,
+    PayloadTooLargeError,
+    SheetsyncError,
+)
 from .ids import check_spreadsheet_id
 
 if TYPE_CHECKING:
@@ -55,8 +69,10 @@ T = TypeVar("T")
 
 _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 #: Request bodies are small JSON objects (an add-on event is a few KB); refuse anything huge
-#: before parsing it.
+#: before reading it.
 _MAX_BODY_BYTES = 1_000_000
+#: How much of a body is read per call, so a body without a Content-Length is read in steps.
+_READ_CHUNK_BYTES = 64 * 1024
 _ADDON_ACTIONS = ("sync", "preview", "home", "grant_access")
 
 
@@ -145,17 +161,56 @@ def _json(status: int, body: Mapping[str, Any]) -> HttpResponse:
 def error_response(exc: BaseException, entry_point: str) -> HttpResponse:
     """The JSON answer for a failure: ``{"error": {"status", "message", "correlation_id"}}``."""
     failure = describe_failure(exc, entry_point)
-    return _json(failure.status, failure.body())
+    text, status, headers = _json(failure.status, failure.body())
+    if isinstance(exc, MethodNotAllowedError):
+        headers["Allow"] = exc.allow
+    return text, status, headers
 
 
 # --- shared helpers -----------------------------------------------------------------------------
 
 
+def _require_post(request: flask.Request) -> None:
+    """Refuse anything but POST (405): Cloud Scheduler and the add-on platform only POST."""
+    if request.method != "POST":
+        raise MethodNotAllowedError("only POST is accepted", allow="POST")
+
+
+def _too_large() -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"request body is too large (the limit is {_MAX_BODY_BYTES} bytes)")
+
+
+def _read_body(request: flask.Request) -> bytes:
+    """The request body, refused (413) once it is over :data:`_MAX_BODY_BYTES`.
+
+    A declared Content-Length over the limit is refused before a byte is read; a body without
+    one (chunked) is read only up to one byte past the limit.
+    """
+    declared = request.content_length
+    if declared is not None and declared > _MAX_BODY_BYTES:
+        raise _too_large()
+    from werkzeug.exceptions import ClientDisconnected  # loaded with flask already
+
+    stream = request.stream
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= _MAX_BODY_BYTES:
+            chunk = stream.read(min(_READ_CHUNK_BYTES, _MAX_BODY_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except ClientDisconnected:
+        raise BadRequestError("request body ended before its declared length") from None
+    if size > _MAX_BODY_BYTES:
+        raise _too_large()
+    return b"".join(chunks)
+
+
 def _request_json(request: flask.Request, required: bool) -> dict[str, Any]:
     """The request body as a JSON object; ``{}`` for an empty body unless ``required``."""
-    raw = request.get_data(cache=True, as_text=False)
-    if len(raw) > _MAX_BODY_BYTES:
-        raise BadRequestError("request body is too large")
+    raw = _read_body(request)
     if not raw.strip():
         if required:
             raise BadRequestError("request body must be a JSON object")
@@ -164,6 +219,9 @@ def _request_json(request: flask.Request, required: bool) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BadRequestError("request body is not valid JSON") from None
+    except RecursionError:
+        # json gives up past the interpreter's recursion limit: "[" * 200_000 lands here.
+        raise BadRequestError("request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequestError("request body must be a JSON object")
     return body
@@ -248,6 +306,7 @@ def _sync_options(body: Mapping[str, Any]) -> tuple[str | None, bool]:
 def sync_http(request: flask.Request) -> HttpResponse:
     """Cloud Scheduler's target: sync once and answer with the counts."""
     try:
+        _require_post(request)
         config = load_config()
         if config.scheduler_check:
             _verify_scheduler(config, request)
@@ -472,6 +531,7 @@ def addon(request: flask.Request) -> HttpResponse:
     would show Google's generic error instead of the reference to quote).
     """
     try:
+        _require_post(request)
         config = load_config()
         body = _request_json(request, required=True)
         _verify_addon(config, body)

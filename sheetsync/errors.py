@@ -9,6 +9,8 @@
     ├── AuthError                  a caller could not be authenticated (HTTP 401) or is not
     │                              allowed (HTTP 403)
     └── BadRequestError            a request to an entry point is malformed (HTTP 400)
+        ├── PayloadTooLargeError   its body is over the size limit (HTTP 413)
+        └── MethodNotAllowedError  it used an HTTP method the entry point refuses (HTTP 405)
 
 Entry points map these to exit codes and HTTP answers in one place each; nothing else catches
 them broadly. Messages never carry names, emails or tokens: they name tabs, rows and columns.
@@ -74,3 +76,22 @@ class BadRequestError(SheetsyncError):
     """A request to an entry point is malformed."""
 
     http_status = 400
+
+
+class PayloadTooLargeError(BadRequestError):
+    """A request body is larger than an entry point accepts."""
+
+    http_status = 413
+
+
+class MethodNotAllowedError(BadRequestError):
+    """A request used an HTTP method the entry point does not accept.
+
+    ``allow`` is the ``Allow`` header the answer must carry (RFC 9110, 405).
+    """
+
+    http_status = 405
+
+    def __init__(self, message: str, allow: str = "POST") -> None:
+        super().__init__(message)
+        self.allow = allow

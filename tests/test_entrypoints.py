@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import flask
 import functions_framework
 import openpyxl
 import pytest
@@ -29,6 +31,7 @@ import tokenkit
 from google.apps.card_v1 import Card
 from google.protobuf.json_format import ParseError
 from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
 
 from sheet_template import TEMPLATE
 from sheetsync import bootstrap, cards, entrypoints, idtokens
@@ -408,6 +411,137 @@ def forged_tokens(audience: str, email: str) -> list[str]:
         tokenkit.mint_token(key, aud=audience, email=email, iat=now, exp=now + 10 * 365 * 86400),
         tokenkit.mint_token(key, aud=audience, email=email, alg="HS256"),
     ]
+
+
+# --- requests: method, size, nesting --------------------------------------------------------------
+
+MAX_BODY = entrypoints._MAX_BODY_BYTES
+
+
+class CountingStream(io.RawIOBase):
+    """A request body of ``total`` bytes (``head``, then spaces) that counts what was read."""
+
+    def __init__(self, total: int, head: bytes = b"") -> None:
+        self.body = memoryview(head + b" " * (total - len(head)))
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.body[self.served : self.served + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self.served += len(chunk)
+        return len(chunk)
+
+
+def raw_request(stream: CountingStream, content_length: int | None) -> flask.Request:
+    """A POST of ``stream``: with a Content-Length, or chunked (as gunicorn passes it on)."""
+    environ = EnvironBuilder(method="POST", content_type="application/json").get_environ()
+    environ["wsgi.input"] = stream
+    if content_length is None:
+        environ.pop("CONTENT_LENGTH", None)
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+        environ["wsgi.input_terminated"] = True
+    else:
+        environ["CONTENT_LENGTH"] = str(content_length)
+    return flask.Request(environ)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@pytest.mark.parametrize("target", ["sync_http", "addon"])
+def test_only_post_is_accepted(workbook, monkeypatch, target, method):
+    ran: list[bool] = []
+    monkeypatch.setattr(sync_module, "run_sync", lambda *a, **k: ran.append(True))
+    before = fingerprint(workbook)
+    response = client(target).open("/", method=method)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    if method != "HEAD":
+        assert response.get_json()["error"]["message"] == "only POST is accepted"
+    assert not ran
+    assert fingerprint(workbook) == before
+
+
+def test_get_never_syncs_even_with_a_valid_scheduler_token(workbook, monkeypatch):
+    monkeypatch.setenv("SHEETSYNC_SCHEDULER_AUDIENCE", SCHEDULER_AUDIENCE)
+    monkeypatch.setenv("SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT", SCHEDULER_SA)
+    token = tokenkit.mint_token(aud=SCHEDULER_AUDIENCE, email=SCHEDULER_SA)
+    before = fingerprint(workbook)
+    response = client("sync_http").get("/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 405
+    assert fingerprint(workbook) == before
+
+
+def test_an_empty_post_syncs_the_configured_sheet(google_calls, monkeypatch):
+    monkeypatch.setenv("SHEETSYNC_SPREADSHEET_ID", "1Configured")
+    response = client("sync_http").post("/")
+    assert response.status_code == 200
+    assert google_calls == ["1Configured"]
+
+
+DEEP_BODIES = [
+    pytest.param(b"[" * 200_000, id="open-brackets"),
+    pytest.param(b"[" * 50_000 + b"]" * 50_000, id="closed-brackets"),
+    pytest.param(b'{"a":' * 50_000 + b"1" + b"}" * 50_000, id="objects"),
+    pytest.param(b'{"dry_run": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", id="in-a-field"),
+]
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES)
+@pytest.mark.parametrize("target", ["sync_http", "addon"])
+def test_deeply_nested_json_is_400(workbook, target, body):
+    before = fingerprint(workbook)
+    response = client(target).post("/", data=body, content_type="application/json")
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["message"] == "request body is nested too deeply"
+    assert fingerprint(workbook) == before
+
+
+@pytest.mark.parametrize("target", ["sync_http", "addon"])
+def test_a_body_over_the_limit_is_413(workbook, target):
+    response = client(target).post("/", data=b" " * (MAX_BODY + 1), content_type="text/plain")
+    assert response.status_code == 413
+    assert "too large" in response.get_json()["error"]["message"]
+
+
+def test_a_body_at_the_limit_is_read(workbook):
+    body = b'{"dry_run": true}'
+    body += b" " * (MAX_BODY - len(body))
+    response = client("sync_http").post("/", data=body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.get_json()["dry_run"] is True
+
+
+@pytest.mark.parametrize("function", [entrypoints.sync_http, entrypoints.addon])
+def test_a_declared_length_over_the_limit_is_refused_before_reading(workbook, function):
+    stream = CountingStream(MAX_BODY * 20)
+    body, status, _ = function(raw_request(stream, content_length=MAX_BODY * 20))
+    assert status == 413, body
+    assert stream.served == 0
+
+
+@pytest.mark.parametrize("function", [entrypoints.sync_http, entrypoints.addon])
+def test_a_chunked_body_is_read_only_up_to_the_limit(workbook, function):
+    stream = CountingStream(MAX_BODY * 20)
+    body, status, _ = function(raw_request(stream, content_length=None))
+    assert status == 413, body
+    assert MAX_BODY < stream.served <= MAX_BODY + 1
+
+
+def test_a_chunked_body_at_the_limit_is_read_whole(workbook):
+    stream = CountingStream(MAX_BODY, head=b'{"dry_run": true}')
+    body, status, _ = entrypoints.sync_http(raw_request(stream, content_length=None))
+    assert status == 200, body
+    assert json.loads(body)["dry_run"] is True
+    assert stream.served == MAX_BODY
+
+
+def test_a_body_shorter_than_declared_is_400(workbook):
+    stream = CountingStream(10)
+    body, status, _ = entrypoints.sync_http(raw_request(stream, content_length=100))
+    assert status == 400
+    assert "ended before its declared length" in json.loads(body)["error"]["message"]
 
 
 # --- sync_pubsub --------------------------------------------------------------------------------
