@@ -40,6 +40,7 @@ import logging
 import os
 import threading
 import traceback
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -127,6 +128,33 @@ def _where(exc: BaseException) -> str:
     return f"{Path(last.filename).name}:{last.lineno} {last.name}"
 
 
+#: Unicode categories never echoed: controls (Cc: newline, carriage return, escape), format
+#: characters (Cf: bidi overrides, zero-width), lone surrogates (Cs: they cannot be encoded, so
+#: they would break the answer), and the line and paragraph separators (Zl, Zp).
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def printable(text: str, limit: int | None = 40) -> str:
+    """``text`` made safe to echo into a log line or an answer; every echo goes through here.
+
+    Drops the characters that could forge or hide a log line (see ``_UNPRINTABLE``) and cuts
+    the rest to ``limit`` characters, the last being an ellipsis (``None``: no cut).
+
+    >>> printable("dry_run\\nERROR forged")
+    'dry_runERROR forged'
+    >>> printable("x" * 50, limit=5)
+    'xxxx…'
+    """
+    kept: list[str] = []
+    for char in text:
+        if unicodedata.category(char) in _UNPRINTABLE:
+            continue
+        if limit is not None and len(kept) == limit:
+            return "".join(kept[: limit - 1]) + "…"
+        kept.append(char)
+    return "".join(kept)
+
+
 def describe_failure(exc: BaseException, entry_point: str) -> Failure:
     """Turn ``exc`` into a Failure and log it once, with its correlation id.
 
@@ -137,7 +165,8 @@ def describe_failure(exc: BaseException, entry_point: str) -> Failure:
     """
     correlation_id = uuid.uuid4().hex
     if isinstance(exc, SheetsyncError):
-        status, message = exc.http_status, str(exc) or type(exc).__name__
+        # Already free of people's data; printable() keeps any echoed request text to one line.
+        status, message = exc.http_status, printable(str(exc), None) or type(exc).__name__
     else:
         status, message = 500, "internal error"
     log.log(
@@ -287,11 +316,11 @@ def _verify_scheduler(config: Config, request: flask.Request) -> None:
 def _sync_options(body: Mapping[str, Any]) -> tuple[str | None, bool]:
     unknown = sorted(set(body) - {"spreadsheet_id", "dry_run"})
     if unknown:
-        # Key names come from the caller's JSON, not the Sheet: safe to echo, and a typo
-        # ("dryrun") should not silently run a real sync.
-        raise BadRequestError(
-            "unknown field(s) in request body: " + ", ".join(k[:40] for k in unknown[:5])
-        )
+        # Key names come from the caller's JSON, not the Sheet: worth echoing (a typo such as
+        # "dryrun" should not silently run a real sync), once made printable.
+        named = ", ".join(repr(printable(k)) for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise BadRequestError(f"unknown field(s) in request body: {named}{more}")
     spreadsheet_id = body.get("spreadsheet_id")
     if spreadsheet_id is not None:
         if not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip():

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -307,6 +308,52 @@ def test_sync_http_strips_a_spreadsheet_id(google_calls):
     response = client("sync_http").post("/", json={"spreadsheet_id": " 1AbC_d-9 ", "dry_run": True})
     assert response.status_code == 200
     assert google_calls == ["1AbC_d-9"]
+
+
+FORGING_KEYS = [
+    "dry_run\nERROR sheetsync.entrypoints: sync_http failed: status=500 forged",
+    "x\r\nWARNING forged",
+    "a\u2028b\u2029c",
+    "\x1b[31mred\x1b[0m",
+    "\u202eevil",
+    "\ud800lone",
+    "k" * 5_000,
+]
+
+
+def test_echoed_body_keys_cannot_forge_or_break_log_lines(workbook, caplog):
+    caplog.set_level(logging.INFO)
+    body = json.dumps({key: 1 for key in FORGING_KEYS}).encode("ascii")
+    response = client("sync_http").post("/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("unknown field(s) in request body: ")
+    records = [r for r in caplog.records if r.name == "sheetsync.entrypoints"]
+    assert len(records) == 1
+    line = records[0].getMessage()
+    for text in (message, line):
+        assert not any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in text)
+        assert "k" * 41 not in text
+    assert "'dry_runERROR sheetsync.entrypoints: syn…'" in message
+    assert message.endswith(" and 2 more")
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("dry_run", 40, "dry_run"),
+        ("a\tb\nc\rd\x00e\x7ff", 40, "abcdef"),
+        ("zwj\u200dbidi\u202ebom\ufeff", 40, "zwjbidibom"),
+        ("Zoë 日本", 40, "Zoë 日本"),
+        ("x" * 41, 40, "x" * 39 + "…"),
+        ("x" * 40, 40, "x" * 40),
+        ("\n" * 100 + "ok", 4, "ok"),
+        ("long " * 100, None, "long " * 100),
+    ],
+)
+def test_printable(text, limit, expected):
+    assert entrypoints.printable(text, limit) == expected
 
 
 def test_sync_http_missing_workbook_is_a_backend_error(tmp_path, monkeypatch):
