@@ -10,8 +10,10 @@ through functions-framework's test client and by calling these functions directl
   counts. An empty POST syncs the configured Sheet (what Scheduler sends for a job without a
   body).
 * :func:`sync_pubsub`: a Pub/Sub CloudEvent whose message data is base64 JSON
-  ``{"spreadsheet_id": "..."}``. There is no HTTP answer to shape, so failures are raised (the
-  framework logs them and answers 500) with a clear message and a correlation id.
+  ``{"spreadsheet_id": "..."}``. There is no HTTP answer to shape. A malformed message can
+  never succeed, so it is acknowledged (the function returns) after one warning line with a
+  correlation id. A failed sync is raised (the framework logs it and answers 500, so Pub/Sub
+  may deliver the message again) with a clear message and a correlation id.
 * :func:`addon`: the Workspace add-on endpoint (POST only, like ``sync_http``). It verifies the
   event's ``systemIdToken`` before anything else runs, then answers with Card v1 JSON (see
   ``sheetsync.cards``).
@@ -155,8 +157,10 @@ def printable(text: str, limit: int | None = 40) -> str:
     return "".join(kept)
 
 
-def describe_failure(exc: BaseException, entry_point: str) -> Failure:
+def describe_failure(exc: BaseException, entry_point: str, outcome: str = "failed") -> Failure:
     """Turn ``exc`` into a Failure and log it once, with its correlation id.
+
+    ``outcome`` is the log line's verb phrase ("failed"; "dropped a malformed message").
 
     A SheetsyncError keeps its status and message (sheetsync's messages name tabs, rows and
     columns, never people). Anything else is a bug or a library failure whose message may
@@ -171,8 +175,9 @@ def describe_failure(exc: BaseException, entry_point: str) -> Failure:
         status, message = 500, "internal error"
     log.log(
         logging.ERROR if status >= 500 else logging.WARNING,
-        "%s failed: status=%d error=%s message=%s correlation_id=%s at=%s",
+        "%s %s: status=%d error=%s message=%s correlation_id=%s at=%s",
         entry_point,
+        outcome,
         status,
         type(exc).__name__,
         message,
@@ -359,13 +364,15 @@ def pubsub_spreadsheet_id(data: object) -> str:
     raw = message.get("data")
     if not isinstance(raw, str) or not raw.strip():
         raise BadRequestError(f"the Pub/Sub message has no data: {_PUBSUB_FORMAT}")
+    if len(raw) > _MAX_BODY_BYTES:
+        raise BadRequestError("the Pub/Sub message data is too large for a spreadsheet id")
     try:
         decoded = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise BadRequestError(f"the Pub/Sub message data is not base64: {_PUBSUB_FORMAT}") from None
     try:
         body = json.loads(decoded.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequestError(f"the Pub/Sub message data is not JSON: {_PUBSUB_FORMAT}") from None
     spreadsheet_id = body.get("spreadsheet_id") if isinstance(body, dict) else None
     if not isinstance(spreadsheet_id, str) or not spreadsheet_id.strip():
@@ -374,15 +381,22 @@ def pubsub_spreadsheet_id(data: object) -> str:
 
 
 def sync_pubsub(cloud_event: Any) -> None:
-    """Sync the spreadsheet named in a Pub/Sub message. Failures are raised, after one log line.
+    """Sync the spreadsheet named in a Pub/Sub message.
 
-    A SheetsyncError is re-raised with its correlation id attached as a note; anything else is
-    replaced by a RuntimeError naming only its type, because its message may quote data and
-    the framework logs whatever is raised.
+    A malformed message is acknowledged: one warning line (its correlation id, no data from
+    the message), then a normal return, because raising would only have Pub/Sub redeliver
+    what can never succeed. Failures of the sync itself are raised, after one log line: a
+    SheetsyncError with its correlation id attached as a note; anything else replaced by a
+    RuntimeError naming only its type, because its message may quote data and the framework
+    logs whatever is raised.
     """
     try:
         config = load_config()
-        spreadsheet_id = pubsub_spreadsheet_id(getattr(cloud_event, "data", None))
+        try:
+            spreadsheet_id = pubsub_spreadsheet_id(getattr(cloud_event, "data", None))
+        except BadRequestError as exc:
+            describe_failure(exc, "sync_pubsub", "dropped a malformed message")
+            return
         report = _run(make_backend(config, spreadsheet_id), dry_run=False)
         log.info("sync_pubsub finished: created=%d", report.created)
     except SheetsyncError as exc:
