@@ -266,6 +266,9 @@ def make_backend(
 ) -> Backend:
     """The configured backend. ``spreadsheet_id`` and ``access_token`` apply to Google only.
 
+    ``access_token`` is the add-on user's ``userOAuthToken``; without it the credentials come
+    from the environment.
+
     On the local backend the workbook is the configured one: a caller cannot point the
     function at another file on the instance.
     """
@@ -283,8 +286,10 @@ def make_backend(
         )
     from .credentials import GoogleCredentials, load_credentials
 
+    # The add-on's user token is granted gmail.compose only (see deploy/README.md, "OAuth
+    # scopes"), which cannot search sent mail: its syncs check drafts only.
     credentials = (
-        GoogleCredentials.from_access_token(access_token)
+        GoogleCredentials.from_access_token(access_token, reads_sent=False)
         if access_token
         else load_credentials(config.environ, endpoint=config.api_endpoint)
     )

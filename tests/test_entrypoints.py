@@ -896,11 +896,54 @@ def test_addon_on_google_uses_the_event_sheet_and_user_token(workbook, monkeypat
     sheet_id, credentials = calls[0]
     assert sheet_id == "1AbCsheet"
     assert credentials.sheets.token == USER_TOKEN and credentials.gmail.token == USER_TOKEN
+    assert credentials.gmail_reads_sent is False
 
     outside = post_addon(addon_event(token, sheets=False))
     (card,) = valid_cards(outside.get_json(), "trigger", "pushCard")
     assert "Open sheetsync in Google Sheets" in card_text(card)
     assert len(calls) == 1
+
+
+def gmail_searches(target: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    """Run a real sync through ``target`` on the fake Google server; its Gmail requests."""
+    from fakegoogle import FakeGoogle
+    from googlekit import demo_sheet
+
+    from sheetsync.demo import FLYER_PDF
+
+    (tmp_path / "flyer.pdf").write_bytes(FLYER_PDF)
+    with FakeGoogle(seed=5) as server:
+        sheet_id = demo_sheet(server, date.today())
+        monkeypatch.setenv("SHEETSYNC_BACKEND", "google")
+        monkeypatch.setenv("SHEETSYNC_API_ENDPOINT", server.url)
+        monkeypatch.setenv("SHEETSYNC_FLYER_DIR", str(tmp_path))
+        server.reset_log()
+        if target == "addon":
+            event = addon_event(tokenkit.mint_token(), action="sync")
+            event["sheets"]["id"] = sheet_id
+            response = post_addon(event)
+            (card,) = valid_cards(response.get_json(), "action", "updateCard")
+            assert "Sync finished" in card_text(card)
+        else:
+            monkeypatch.setenv("SHEETSYNC_ACCESS_TOKEN", "scheduled-token")
+            response = client("sync_http").post("/", json={"spreadsheet_id": sheet_id})
+            assert response.status_code == 200, response.get_json()
+        assert server.gmail_drafts()  # the sync did create drafts
+        return server.requests("gmail")
+
+
+def test_addon_sync_on_google_checks_drafts_only(monkeypatch, tmp_path):
+    # The add-on's token has gmail.compose only, which may not search sent mail.
+    gmail = gmail_searches("addon", monkeypatch, tmp_path)
+    assert any(r.method_id == "gmail.users.drafts.list" for r in gmail)
+    assert not any(r.method_id == "gmail.users.messages.list" for r in gmail)
+    assert all(r.authorized for r in gmail)
+
+
+def test_scheduled_sync_on_google_also_searches_sent_mail(monkeypatch, tmp_path):
+    # The other side: the same sync with the scheduled credentials does search sent mail.
+    gmail = gmail_searches("sync_http", monkeypatch, tmp_path)
+    assert any(r.method_id == "gmail.users.messages.list" for r in gmail)
 
 
 # --- privacy --------------------------------------------------------------------------------------
