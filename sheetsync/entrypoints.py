@@ -40,6 +40,7 @@ import binascii
 import json
 import logging
 import os
+import re
 import threading
 import traceback
 import unicodedata
@@ -77,6 +78,8 @@ _MAX_BODY_BYTES = 1_000_000
 #: How much of a body is read per call, so a body without a Content-Length is read in steps.
 _READ_CHUNK_BYTES = 64 * 1024
 _ADDON_ACTIONS = ("sync", "preview", "home", "grant_access")
+#: An OAuth bearer token (RFC 6750, b64token), as Google's "ya29...." access tokens are.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]{1,4096}=*")
 
 
 # --- configuration and logging ------------------------------------------------------------------
@@ -465,6 +468,9 @@ def parse_addon_event(event: Mapping[str, Any]) -> AddonEvent:
     user_token = auth.get("userOAuthToken")
     if user_token is not None and not isinstance(user_token, str):
         raise BadRequestError("malformed add-on event: userOAuthToken must be a string")
+    if user_token and not _BEARER_TOKEN.fullmatch(user_token):
+        # It becomes an Authorization header: nothing but a bearer token's characters.
+        raise BadRequestError("malformed add-on event: userOAuthToken is not a bearer token")
     sheets_present = isinstance(event.get("sheets"), Mapping)
     sheets = _optional_mapping(event, "sheets", "")
     permission = sheets.get("addonHasFileScopePermission", False)

@@ -761,6 +761,19 @@ def test_addon_refuses_a_sheet_id_that_is_not_one(google_calls, sheet_id):
     assert google_calls == []
 
 
+@pytest.mark.parametrize(
+    "user_token", ["ya29.x\r\nX-Injected: 1", "ya29 x", "tok\u00e9n", "x" * 5000, "ya29.\x00"]
+)
+def test_addon_refuses_a_user_token_that_is_not_a_bearer_token(google_calls, user_token):
+    event = addon_event(tokenkit.mint_token(), action="sync")
+    event["authorizationEventObject"]["userOAuthToken"] = user_token
+    response = post_addon(event)
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message == "malformed add-on event: userOAuthToken is not a bearer token"
+    assert google_calls == []
+
+
 def test_addon_body_must_be_json(workbook):
     response = client("addon").post("/", data=b"hello", content_type="text/plain")
     assert response.status_code == 400
