@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .bootstrap import local_backend, local_paths, utc_now
-from .errors import BadRequestError, ConfigError, SheetsyncError
+from .errors import ConfigError, SheetsyncError
 from .ids import check_spreadsheet_id
 from .report import render_plan, render_report
 from .sync import run_sync
@@ -138,10 +138,7 @@ def _sync(args: argparse.Namespace) -> int:
     if args.sheet is not None:
         from .bootstrap import google_backend
 
-        try:
-            spreadsheet_id = check_spreadsheet_id(args.sheet)
-        except BadRequestError as error:
-            raise ConfigError(f"--sheet: {error}") from None
+        spreadsheet_id = check_spreadsheet_id(args.sheet, "--sheet", ConfigError)
         backend = google_backend(
             spreadsheet_id, endpoint=_api_endpoint(args), attachments_dir=args.flyer_dir
         )

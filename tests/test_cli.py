@@ -144,7 +144,7 @@ def test_a_workbook_name_must_end_in_xlsx(tmp_path, capsys, name):
 def test_a_spreadsheet_id_is_checked_before_it_reaches_a_url(capsys, sheet_id):
     assert main(["sync", "--sheet", sheet_id, "--api-endpoint", "http://127.0.0.1:9"]) == 2
     assert capsys.readouterr().err == (
-        "error: --sheet: the spreadsheet id must be 1 to 128 letters, digits, '-' or '_'\n"
+        "error: --sheet is not a spreadsheet id (1 to 128 letters, digits, '-' or '_')\n"
     )
 
 
