@@ -5,6 +5,10 @@ message labelled ``DRAFT``), the ``users.drafts.*`` / ``users.messages.*`` handl
 the media-upload form of drafts.create, the small search language tests rely on
 (``rfc822msgid:``, ``in:``/``label:``, ``from:``/``to:``/``subject:``, negation, bare words),
 and :meth:`GmailApi.send_draft`, which tests call to play the user pressing Send.
+
+``GmailApi.ignore_query`` plays a broken Gmail stand-in whose search ignores ``q``: every list
+then answers with every draft (or message), so tests can prove the code under test never takes
+a search result for proof of what a draft is.
 """
 
 from __future__ import annotations
@@ -125,6 +129,8 @@ class GmailApi:
         self.messages: dict[str, GmailMessage] = {}
         self.drafts: dict[str, str] = {}  # draft id -> message id
         self._history = 1000
+        #: When true, drafts.list and messages.list ignore ``q`` (see the module docstring).
+        self.ignore_query = False
 
     # ---- state ------------------------------------------------------------------------
 
@@ -133,8 +139,15 @@ class GmailApi:
         raw: bytes | str | EmailMessage,
         label_ids: list[str] | tuple[str, ...] = ("SENT",),
         thread_id: str | None = None,
+        *,
+        received: bool = False,
     ) -> GmailMessage:
-        """Store a message (test helper and the core of every create/send)."""
+        """Store a message (test helper and the core of every create/send).
+
+        ``internalDate`` is the time Gmail accepted the message when ``received`` (what the
+        API's drafts.create/update and messages.send get: "the internal message creation
+        timestamp"), else its Date header, as for imported mail (the receive time without one).
+        """
         if isinstance(raw, EmailMessage):
             data = raw.as_bytes()
         elif isinstance(raw, str):
@@ -152,7 +165,7 @@ class GmailApi:
             thread_id = self._thread_for(parsed) or message_id
         self._history += 1
         internal = int(self.clock().timestamp() * 1000)
-        date_header = parsed.get("Date")
+        date_header = None if received else parsed.get("Date")
         if date_header:
             # An unparseable Date header just leaves the receive time.
             with contextlib.suppress(TypeError, ValueError):
@@ -171,6 +184,13 @@ class GmailApi:
             if existing.message_id and existing.message_id in wanted:
                 return existing.thread_id
         return None
+
+    def add_draft(self, raw: bytes | str | EmailMessage) -> str:
+        """Store a draft as the user (or another client) would make it; returns the draft id."""
+        msg = self.add_message(raw, ["DRAFT"], received=True)
+        draft_id = self.ids.draft_id()
+        self.drafts[draft_id] = msg.id
+        return draft_id
 
     def draft_message(self, draft_id: str) -> GmailMessage:
         message_id = self.drafts.get(draft_id)
@@ -258,7 +278,7 @@ class GmailApi:
     def h_draft_create(self, call: Call) -> Reply:
         self._check_user(call)
         raw, thread_id = self._raw_from(call, "draft")
-        msg = self.add_message(raw, ["DRAFT"], thread_id)
+        msg = self.add_message(raw, ["DRAFT"], thread_id, received=True)
         draft_id = self.ids.draft_id()
         self.drafts[draft_id] = msg.id
         return Reply(self._draft_resource(draft_id))
@@ -268,7 +288,7 @@ class GmailApi:
         draft_id = call.params["id"]
         old = self.draft_message(draft_id)
         raw, thread_id = self._raw_from(call, "draft")
-        msg = self.add_message(raw, ["DRAFT"], thread_id or old.thread_id)
+        msg = self.add_message(raw, ["DRAFT"], thread_id or old.thread_id, received=True)
         del self.messages[old.id]
         self.drafts[draft_id] = msg.id
         return Reply(self._draft_resource(draft_id))
@@ -341,7 +361,7 @@ class GmailApi:
     def h_message_send(self, call: Call) -> Reply:
         self._check_user(call)
         raw, thread_id = self._raw_from(call, "message")
-        msg = self.add_message(raw, ["SENT"], thread_id)
+        msg = self.add_message(raw, ["SENT"], thread_id, received=True)
         if not msg.message_id:
             # Gmail stamps a Message-ID on anything it sends without one.
             msg.parsed["Message-ID"] = make_msgid(domain="mail.gmail.com")
@@ -398,7 +418,7 @@ class GmailApi:
             messages = [
                 m for m in messages if "SPAM" not in m.label_ids and "TRASH" not in m.label_ids
             ]
-        terms = _terms(query or "")
+        terms = [] if self.ignore_query else _terms(query or "")
         found = [m for m in messages if all(_term_matches(m, t, neg) for t, neg in terms)]
         # Gmail lists newest first.
         found.sort(key=lambda m: (m.internal_date, m.history_id), reverse=True)

@@ -4,7 +4,9 @@ Owns :class:`FakeGoogle`, a ``ThreadingHTTPServer`` on ``127.0.0.1`` (random por
 daemon thread. Every request unit -- a standalone request or one inner request of a batch --
 takes the same path under one lock: log it, run hooks, decide faults, route and validate it
 against the discovery documents, then hand it to the API module (Sheets, Calendar, Gmail,
-Drive). The class also carries the state helpers tests use between requests.
+Drive). The class also carries the state helpers tests use between requests, and
+:meth:`FakeGoogle.hold`, which pauses one client's requests while another client's go on (two
+syncs overlapping).
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ class FakeGoogle:
         self.validate = validate
         self.clock: Clock = clock or utc_now
         self._lock = threading.RLock()
+        #: Signalled under the lock whenever a request arrives or ends: what a held request
+        #: (see ``hold``) waits on, with the lock released so other requests are served.
+        self._changed = threading.Condition(self._lock)
         self.registry = Registry()
         ids = Ids(seed)
         self.sheets = SheetsApi(ids, self._now)
@@ -257,9 +262,12 @@ class FakeGoogle:
         path = urllib.parse.urlsplit(req.target).path
         try:
             with self._lock:
-                if path in _BATCH_PATHS:
-                    return self._batch(req, path)
-                return self._unit(req, inner=False)
+                try:
+                    if path in _BATCH_PATHS:
+                        return self._batch(req, path)
+                    return self._unit(req, inner=False)
+                finally:
+                    self._changed.notify_all()
         except Exception:  # a bug in the fake or in a hook must not hang the client
             self.internal_errors.append(traceback.format_exc())
             return _error_outcome(ApiError(500, "fakegoogle internal error", reason="backendError"))
@@ -277,6 +285,7 @@ class FakeGoogle:
             authorized="authorization" in req.headers,
         )
         self._log.append(record)
+        self._changed.notify_all()
         return record
 
     def _unit(self, req: Incoming, inner: bool) -> Outcome:
@@ -462,6 +471,33 @@ class FakeGoogle:
     def remove_hook(self, hook: Hook) -> None:
         with self._lock:
             self._hooks = [h for h in self._hooks if h is not hook]
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+        """From a hook: serve other clients' requests until ``condition()`` holds.
+
+        The server lock is released while waiting (the request being served stays where it
+        is: before it takes effect), and ``condition`` is checked again, under the lock,
+        whenever a request arrives or ends, so it can count logged requests or read state.
+        A condition still false after ``timeout`` seconds raises, which fails the request with
+        a 500 and the test with :class:`FakeGoogleInternalError`, instead of hanging.
+        """
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise TimeoutError(f"fakegoogle: a held request waited {timeout:g} s in vain")
+
+    def hold(self, matcher: Matcher, until: Callable[[], bool], *, timeout: float = 30.0) -> Hook:
+        """Hold every matching request, before it takes effect, until ``until()`` holds.
+
+        Meanwhile the server goes on serving other connections (see :meth:`wait_until`): the
+        seam for overlapping two clients, e.g. holding one sync's clean-up until the other
+        sync has created its copies. Returns the (persistent) hook; remove it to stop holding.
+        """
+        return self.on_request(lambda _info: self.wait_until(until, timeout), matcher)
+
+    def gmail_search_ignores_query(self, ignore: bool = True) -> None:
+        """Make drafts.list and messages.list ignore ``q``, as a broken Gmail stand-in does."""
+        with self._lock:
+            self.gmail.ignore_query = ignore
 
     # ---- faults -----------------------------------------------------------------------
 
@@ -858,6 +894,11 @@ class FakeGoogle:
         """Store a message (bytes, text or ``EmailMessage``) with labels; returns its id."""
         with self._lock:
             return self.gmail.add_message(raw, tuple(label_ids), thread_id).id
+
+    def gmail_add_draft(self, raw: bytes | str | Any) -> str:
+        """Store a draft (bytes, text or ``EmailMessage``) as the user would; returns its id."""
+        with self._lock:
+            return self.gmail.add_draft(raw)
 
     def gmail_drafts(self) -> dict[str, GmailMessage]:
         """Draft id -> its message."""
