@@ -3,34 +3,43 @@
 Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
 
 1. look the Message-ID up: ``drafts.list(q="rfc822msgid:...")`` and, when the credentials
-   allow it, ``messages.list(q="rfc822msgid:... in:sent")``. Found among drafts: "exists".
-   Found in sent mail: "sent" (never drafted again). A look-up that fails means no draft is
-   created: a duplicate is worse than a draft one sync late;
+   allow it, ``messages.list(q="rfc822msgid:... in:sent")``. A hit counts only once the draft
+   or message, read back by its own id, carries our Message-ID (see ``draft_copies``): then
+   found among drafts: "exists"; found in sent mail: "sent" (never drafted again). A look-up
+   that fails, or whose hit proves to be another message, means no draft is created: a
+   duplicate is worse than a draft one sync late;
 2. create the rest with ``drafts.create``, the message built by ``sheetsync.mime`` (the same
    bytes the local ``.eml`` mailbox writes, the flyer being the bytes the ``DraftSpec``
    carries: this adapter reads no file) and sent as base64url ``raw``.
 
 Creating is not idempotent by itself, so a create is never retried blindly: a create retried
 after a transient failure first looks its Message-ID up again (the failed try may have gone
-through). httplib2 itself silently re-sends a request once when a kept-alive connection drops
-before the reply, which can create a batch's drafts twice without our code seeing an error; so
-after creating, the new Message-IDs are looked up once more (one batch per 50 drafts, only on
-syncs that create drafts) and any second copy made in this run is deleted. Never sends anything.
+through), and takes a hit only once it reads back as ours. httplib2 itself silently re-sends
+a request once when a kept-alive connection drops before the reply, which can create a
+batch's drafts twice without our code seeing an error; so after creating, the new Message-IDs
+are looked up once more (one batch per 50 drafts, only on syncs that create drafts) and
+second copies are deleted. Only proven copies: every search hit is read back (``drafts.get``,
+metadata only) and deleted only if its own Message-ID header is ours; of the copies the
+earliest created is kept, the same one whichever sync is cleaning up (two can at once).
+Never sends anything.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from google.api_core.retry import Retry
 
 from ..mime import build_message
 from ..plan import DraftOutcome, DraftSpec
 from ..ports import Mailbox
+from .draft_copies import Copy, bare_message_id, carries, copy_of, keeper
 from .google_http import (
     DEFAULT_RETRY,
     BatchCall,
@@ -46,6 +55,12 @@ from .google_http import (
 
 log = logging.getLogger(__name__)
 
+#: What reading a draft back needs (partial response): its id, its message's date and headers.
+DRAFT_FIELDS = "id,message(id,internalDate,payload/headers)"
+#: Why a draft is not created when a search hit is another message (a search not to be trusted).
+NOT_OURS = "could not check for an existing draft: Gmail's search answered with another message"
+#: Statuses of a read or delete meaning the draft is not there (any more).
+GONE = (404, 410)
 #: Gmail's answer when the token's scopes do not allow a search of all mail.
 INSUFFICIENT_SCOPE = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 #: Answered to every call: about the mailbox itself (see ``refused_by_store``).
@@ -54,13 +69,37 @@ STORE_REFUSALS = frozenset({401, 403})
 
 def search_term(message_id: str) -> str:
     """The ``rfc822msgid:`` search for a Message-ID (Gmail matches it without brackets)."""
-    return "rfc822msgid:" + message_id.strip().strip("<>")
+    return "rfc822msgid:" + bare_message_id(message_id)
 
 
 def _found(result: CallResult, key: str) -> list[dict[str, Any]]:
     value = result.value if isinstance(result.value, dict) else {}
     items = value.get(key) or []
     return [item for item in items if isinstance(item, dict)]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """A search hit read back by its own id: a draft (``drafts``) or a sent message."""
+
+    kind: Literal["drafts", "messages"]
+    hit_id: str
+    read: CallResult
+
+
+def _verdict(hit: _Hit | None, message_id: str) -> bool | str:
+    """Whether a search found ``message_id``: ``True``, ``False`` (no hit), or why not known."""
+    if hit is None:
+        return False
+    if hit.read.error is not None:
+        return "could not check for an existing draft, " + short_reason(hit.read.error)
+    value = hit.read.value
+    if hit.kind == "drafts":
+        ours = copy_of(value, hit.hit_id, message_id) is not None
+    else:
+        ours = isinstance(value, dict) and value.get("id") == hit.hit_id
+        ours = ours and carries(value, message_id)
+    return True if ours else NOT_OURS
 
 
 class GmailMailbox(Mailbox):
@@ -115,19 +154,49 @@ class GmailMailbox(Mailbox):
         query = search_term(message_id) + " in:sent"
         return BatchCall(key, lambda: messages.list(userId=self.user_id, q=query, maxResults=1))
 
+    def _read_draft(self, key: str, draft_id: str) -> BatchCall:
+        # drafts.get takes no metadataHeaders (gmail.v1 discovery document): every header
+        # comes back, and the partial response keeps the reply to the few fields compared.
+        drafts = self.drafts
+        return BatchCall(
+            key,
+            lambda: drafts.get(
+                userId=self.user_id, id=draft_id, format="metadata", fields=DRAFT_FIELDS
+            ),
+        )
+
+    def _read_message(self, key: str, message_id: str) -> BatchCall:
+        messages = self.messages
+        return BatchCall(
+            key,
+            lambda: messages.get(
+                userId=self.user_id,
+                id=message_id,
+                format="metadata",
+                metadataHeaders=["Message-ID"],
+                fields="id,payload/headers",
+            ),
+        )
+
     def _create(self, draft: DraftSpec, raw: str) -> BatchCall:
         drafts = self.drafts
+        mid = draft.message_id
 
         def build() -> Any:
             return drafts.create(userId=self.user_id, body={"message": {"raw": raw}})
 
         def guarded() -> Any:
-            # The failed try may have created the draft: look before creating again.
-            found = self._in_drafts(draft.message_id, draft.message_id).build().execute()
-            existing = _found(CallResult(found), "drafts")
-            return existing[0] if existing else build().execute()
+            # The failed try may have created the draft: look before creating again. A hit
+            # counts only if it reads back as ours; a copy made because it did not is read
+            # back and removed by the clean-up (``_dedupe``).
+            found = self._in_drafts(mid, mid).build().execute()
+            for hit in _found(CallResult(found), "drafts"):
+                hit_id = str(hit.get("id", ""))
+                if copy_of(self._read_draft(mid, hit_id).build().execute(), hit_id, mid):
+                    return hit
+            return build().execute()
 
-        return BatchCall(draft.message_id, build, write=True, alone=guarded)
+        return BatchCall(mid, build, write=True, alone=guarded)
 
     def _copies(self, key: str, message_id: str) -> BatchCall:
         drafts = self.drafts
@@ -145,19 +214,55 @@ class GmailMailbox(Mailbox):
     def _dedupe(self, created: dict[str, str]) -> None:
         """Delete second copies of the drafts this run created (see the module docstring).
 
-        Only drafts with our Message-ID that this run made can be copies: any older one was
-        found by the look-up and nothing was created for it.
+        Copies are drafts with our Message-ID made by this run (an older one was found by the
+        look-up, and nothing was created for it) or by another sync creating at the same time.
+        A search hit is only a candidate: each is read back, and only those whose own header is
+        our Message-ID are copies. The earliest copy is kept and recorded (``draft_copies``),
+        whichever sync cleans up. If any candidate cannot be read, nothing of that Message-ID
+        is deleted: the unread one might be the copy to keep.
         """
         found = self.batcher.run([self._copies(mid, mid) for mid in created])
-        extra: list[BatchCall] = []
+        candidates: list[tuple[str, str]] = []  # (Message-ID, draft id)
         for mid, result in found.items():
-            ids = [str(d.get("id", "")) for d in _found(result, "drafts")]
+            ids = {str(d.get("id") or "") for d in _found(result, "drafts")} | {created[mid]}
+            ids.discard("")
             if len(ids) > 1:
-                keep = created[mid] if created[mid] in ids else ids[0]
-                created[mid] = keep
-                extra += [self._delete(i) for i in ids if i != keep]
+                candidates += [(mid, draft_id) for draft_id in sorted(ids)]
+        if not candidates:
+            return
+        reads = self.batcher.run(
+            [self._read_draft(str(n), draft_id) for n, (_, draft_id) in enumerate(candidates)]
+        )
+        copies: dict[str, list[Copy]] = defaultdict(list)
+        unread: set[str] = set()
+        strangers = 0
+        for n, (mid, draft_id) in enumerate(candidates):
+            read = reads[str(n)]
+            if not read.ok:
+                if read.status not in GONE:  # gone: deleted by another clean-up, or the user
+                    unread.add(mid)
+            elif (copy := copy_of(read.value, draft_id, mid)) is not None:
+                copies[mid].append(copy)
+            else:
+                strangers += 1
+        if strangers:
+            log.warning(
+                "Gmail's search answered with %d drafts of other Message-IDs; left alone",
+                strangers,
+            )
+        extra: list[BatchCall] = []
+        left = 0
+        for mid, proven in copies.items():
+            keep = keeper(proven)
+            if keep is None or mid in unread:
+                left += 1
+                continue
+            created[mid] = keep.draft_id
+            extra += [self._delete(c.draft_id) for c in proven if c is not keep]
+        if left:
+            log.warning("%d drafts may have a second copy left: not every copy could be read", left)
         for result in self.batcher.run(extra).values():
-            if not result.ok and result.status not in (404, 410):
+            if not result.ok and result.status not in GONE:
                 assert result.error is not None
                 log.warning("could not delete a duplicate draft: %s", short_reason(result.error))
 
@@ -171,24 +276,53 @@ class GmailMailbox(Mailbox):
         if (refusal := refused_by_store(draft_look_ups, STORE_REFUSALS)) is not None:
             raise to_backend_error(refusal, "Looking up drafts in Gmail")
         states: dict[str, DraftOutcome | None] = {}
+        proofs = self._read_hits(drafts, results)
         for draft in drafts:
             mid = draft.message_id
             sent = results.get("s" + mid)
             if sent is not None and not sent.ok and self._scope_refused(sent):
                 sent = None
             in_drafts = results["d" + mid]
-            if sent is not None and sent.ok and _found(sent, "messages"):
+            sent_hit = _verdict(proofs.get("s" + mid), mid)
+            draft_hit = _verdict(proofs.get("d" + mid), mid)
+            failing = next((r for r in (in_drafts, sent) if r is not None and not r.ok), None)
+            unknown = [v for v in (sent_hit, draft_hit) if isinstance(v, str)]
+            if sent_hit is True:
                 states[mid] = DraftOutcome(mid, "sent")
-            elif not in_drafts.ok or (sent is not None and not sent.ok):
-                failing = in_drafts if not in_drafts.ok else sent
-                assert failing is not None and failing.error is not None
+            elif failing is not None:
+                assert failing.error is not None
                 reason = "could not check for an existing draft, " + short_reason(failing.error)
                 states[mid] = DraftOutcome(mid, "failed", error=reason)
-            elif found := _found(in_drafts, "drafts"):
-                states[mid] = DraftOutcome(mid, "exists", str(found[0].get("id", "")))
+            elif unknown:
+                states[mid] = DraftOutcome(mid, "failed", error=unknown[0])
+            elif draft_hit is True:
+                states[mid] = DraftOutcome(mid, "exists", proofs["d" + mid].hit_id)
             else:
                 states[mid] = None
         return states
+
+    def _read_hits(
+        self, drafts: Sequence[DraftSpec], results: dict[str, CallResult]
+    ) -> dict[str, _Hit]:
+        """Each search's (first) hit read back by its own id, by the key of the search."""
+        asked: dict[str, tuple[Literal["drafts", "messages"], str]] = {}  # key -> (kind, id)
+        calls: list[BatchCall] = []
+        kinds: tuple[tuple[str, Literal["drafts", "messages"]], ...] = (
+            ("d", "drafts"),
+            ("s", "messages"),
+        )
+        for draft in drafts:
+            for prefix, kind in kinds:
+                key = prefix + draft.message_id
+                result = results.get(key)
+                hits = _found(result, kind) if result is not None and result.ok else []
+                if hits:
+                    hit_id = str(hits[0].get("id", ""))
+                    asked[key] = (kind, hit_id)
+                    read = self._read_draft if kind == "drafts" else self._read_message
+                    calls.append(read(key, hit_id))
+        reads = self.batcher.run(calls)
+        return {key: _Hit(kind, hit_id, reads[key]) for key, (kind, hit_id) in asked.items()}
 
     def _scope_refused(self, result: CallResult) -> bool:
         """A sent-mail search the token may not make: stop asking, and say so once."""
