@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 
+import google.auth.exceptions
 import pytest
 from fakegoogle import FakeGoogle
-from google.auth.credentials import AnonymousCredentials
+from google.auth.credentials import AnonymousCredentials, Credentials
 from googlekit import template_sheet
 
-from sheetsync.adapters.google_http import batch_uri, build_clients, normalise_endpoint
+from sheetsync.adapters.google_http import (
+    batch_uri,
+    build_clients,
+    normalise_endpoint,
+    retry_policy,
+)
 from sheetsync.adapters.google_sheets import GoogleSheetStore
 from sheetsync.credentials import (
     GMAIL_COMPOSE_SCOPE,
@@ -17,7 +23,7 @@ from sheetsync.credentials import (
     GoogleCredentials,
     load_credentials,
 )
-from sheetsync.errors import ConfigError
+from sheetsync.errors import BackendError, ConfigError
 
 
 def test_endpoint_without_configuration_is_anonymous():
@@ -98,3 +104,34 @@ def test_with_an_endpoint_every_client_addresses_it():
     ) == ("http://127.0.0.1:9/v4/spreadsheets/x/values:batchGet?ranges=A")
     assert calendar._baseUrl == "http://127.0.0.1:9/calendar/v3/"
     assert gmail._baseUrl == "http://127.0.0.1:9/"
+
+
+class _RevokedCredentials(Credentials):
+    """Credentials whose refresh Google refuses, as for a revoked refresh token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refreshes = 0
+
+    def refresh(self, request) -> None:
+        self.refreshes += 1
+        raise google.auth.exceptions.RefreshError(
+            "invalid_grant: Token has been expired or revoked.",
+            {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+        )
+
+
+def test_a_refused_token_refresh_is_a_backend_error_not_an_internal_one():
+    # Before: RefreshError was no Google error, so it escaped as "unexpected RefreshError".
+    with FakeGoogle() as server:
+        sid = template_sheet(server)
+        creds = _RevokedCredentials()
+        sheets, _, _ = build_clients(server.url, creds)
+        store = GoogleSheetStore(sheets, sid, retry_policy(initial=0.001, deadline=0.5))
+        with pytest.raises(BackendError) as caught:
+            store.read()
+    assert caught.value.code == 401
+    assert str(caught.value) == (
+        "Reading the Sheet failed: token refresh refused (invalid_grant) (not signed in)"
+    )
+    assert creds.refreshes == 1  # a refusal is not retried

@@ -67,6 +67,10 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.ChunkedEncodingError,
     google.auth.exceptions.TransportError,  # a token refresh that could not reach Google
 )
+#: A token refresh that Google answered with a refusal (``invalid_grant``: a revoked or
+#: expired refresh token, a deleted service account). It is about the credentials, so it is
+#: reported like a 401; google-auth marks the rare refusals worth another try ``retryable``.
+REFRESH_ERRORS: tuple[type[BaseException], ...] = (google.auth.exceptions.RefreshError,)
 #: Everything a Google call may raise that is about the call, not a bug in our code. The Sheets
 #: calls (gspread, over requests) raise nothing else; Calendar and Gmail calls use
 #: :func:`google_errors`, which adds httplib2's.
@@ -75,6 +79,7 @@ GOOGLE_ERRORS: tuple[type[BaseException], ...] = (
     APIError,
     RetryError,
     *TRANSPORT_ERRORS,
+    *REFRESH_ERRORS,
 )
 
 
@@ -128,6 +133,8 @@ def http_status(exc: BaseException) -> int | None:
     """
     if isinstance(exc, BatchError):
         return None
+    if isinstance(exc, REFRESH_ERRORS):
+        return 401
     if isinstance(exc, HttpError):
         return int(exc.resp.status)
     if isinstance(exc, APIError):
@@ -157,6 +164,8 @@ def is_transient(exc: BaseException) -> bool:
     """True for failures a later attempt may not meet; the retry predicate."""
     if isinstance(exc, transport_errors()):
         return True
+    if isinstance(exc, REFRESH_ERRORS):
+        return bool(getattr(exc, "retryable", False))
     if isinstance(exc, BatchError):
         # An unreadable batch reply is a garbled answer, like a connection cut mid-reply:
         # whether the calls took effect is unknown, which is what the Batcher's retries
@@ -182,9 +191,23 @@ def describe(exc: BaseException) -> str:
         if isinstance(exc, transport_errors()):
             return f"connection failed ({type(exc).__name__})"
         return type(exc).__name__
+    if isinstance(exc, REFRESH_ERRORS):
+        return f"token refresh refused ({refresh_reason(exc)})"
     reasons = error_reasons(exc)
     reason = reasons[0] if reasons else str(_error_body(exc).get("status") or "")
     return f"HTTP {status} {reason}".strip()
+
+
+def refresh_reason(exc: BaseException) -> str:
+    """The OAuth error code of a refused token refresh (``invalid_grant``), or "unknown".
+
+    Only the code: the token endpoint's ``error_description`` is free text.
+    """
+    details = exc.args[1] if len(exc.args) > 1 else None
+    code = details.get("error") if isinstance(details, Mapping) else None
+    if isinstance(code, str) and code.replace("_", "").isalpha() and len(code) <= 40:
+        return code
+    return "unknown"
 
 
 #: Plain words for the permanent failures a user can do something about.
