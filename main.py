@@ -1,4 +1,4 @@
-"""The Cloud Functions of sheetsync: thin shells over ``sheetsync.entrypoints``.
+"""The Cloud Functions of sheetsync: thin shells over ``sheetsync.entrypoints.functions``.
 
 Deploy with ``--entry-point`` set to one of these names (see deploy/deploy.sh), or run one
 locally with ``functions-framework --target sync_http`` (local backend by default).
@@ -7,7 +7,7 @@ locally with ``functions-framework --target sync_http`` (local backend by defaul
 * ``sync_pubsub``: the same sync, triggered by a Pub/Sub message (CloudEvent).
 * ``addon``: the Google Workspace add-on endpoint, answering with Card v1 JSON.
 
-``sheetsync.entrypoints`` imports only the standard library and the package's settings and
+``sheetsync.entrypoints.functions`` imports only the standard library and the package's settings and
 errors; the sync, its backends, the Google libraries and the card builders load on first use,
 so a cold start stays small.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import functions_framework
 
-from sheetsync import entrypoints
+from sheetsync.entrypoints import functions as entrypoints
 
 if TYPE_CHECKING:
     import flask

@@ -1,6 +1,7 @@
 """A synthetic referral network of any size, built from the demo's patterns.
 
-The demo (``sheetsync.demo.sample_rows``) is one hand-written practice: about 30 contacts of
+The demo (``sheetsync.entrypoints.demo.sample_rows``) is one hand-written practice: about 30
+contacts of
 every category and stage, a few groups, log entries and referrals, and some deliberately
 invalid rows. ``generate_network(size)`` repeats those patterns until the Contacts tab has
 ``size`` rows: every copy gets a unique name, email and practice (GPs of one practice stay
@@ -21,8 +22,8 @@ from datetime import date, timedelta
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.cells import Cell
-from sheetsync.demo import SETTINGS_VALUES, sample_rows
+from sheetsync.core.cells import Cell
+from sheetsync.entrypoints.demo import SETTINGS_VALUES, sample_rows
 
 Rows = list[list[Cell]]
 

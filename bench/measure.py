@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sheet_template import TEMPLATE
-from sheetsync.cells import Cell
-from sheetsync.demo import FLYER_PDF
+from sheetsync.core.cells import Cell
+from sheetsync.entrypoints.demo import FLYER_PDF
 
 from .generate import Network
 
@@ -85,8 +85,8 @@ def setup_local(network: Network, folder: Path) -> Path:
     """Write the network into a new template workbook in ``folder``, with the flyer beside it."""
     from openpyxl import load_workbook
 
-    from sheetsync.adapters.xlsx_store import save_atomically, set_cell
-    from sheetsync.workbook_template import write_template
+    from sheetsync.adapters.local.workbook_template import write_template
+    from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "referral-network.xlsx"
@@ -106,10 +106,10 @@ def setup_google(network: Network, url: str, folder: Path) -> str:
     Values go in as a person would type them (USER_ENTERED: dates as ISO text become dates).
     The flyer is written to ``folder`` (the Gmail adapter's attachments folder).
     """
-    from sheetsync.adapters.google_http import build_clients, retry_policy
-    from sheetsync.adapters.google_sheets import quote_title, raw_value
-    from sheetsync.credentials import GoogleCredentials
-    from sheetsync.google_init import create_spreadsheet, sheet_ids
+    from sheetsync.adapters.google.credentials import GoogleCredentials
+    from sheetsync.adapters.google.http import build_clients, retry_policy
+    from sheetsync.adapters.google.init import create_spreadsheet, sheet_ids
+    from sheetsync.adapters.google.sheets import quote_title, raw_value
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "flyer.pdf").write_bytes(FLYER_PDF)
@@ -160,7 +160,7 @@ def measure_sync(
     attachments_dir: Path | None = None,
 ) -> RunResult:
     """Run one sync (``run`` names it: the first, or a steady-state one) and measure it."""
-    from sheetsync.sync import Backend, run_sync
+    from sheetsync.service import Backend, run_sync
 
     sync_backend: Backend
     if backend == "local":
@@ -170,8 +170,8 @@ def measure_sync(
             raise ValueError("the local backend needs a workbook")
         sync_backend = local_backend(workbook, lambda: NOW)
     else:
+        from sheetsync.adapters.google.credentials import GoogleCredentials
         from sheetsync.bootstrap import google_backend
-        from sheetsync.credentials import GoogleCredentials
 
         if url is None or spreadsheet_id is None:
             raise ValueError("the google backend needs the fake's url and a spreadsheet id")

@@ -7,18 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .adapters.eml_mailbox import EmlMailbox
-from .adapters.flyer import FlyerFolder
-from .adapters.ics_calendar import IcsCalendar
-from .adapters.xlsx_store import XlsxStore
-from .sync import Backend
+from sheetsync.adapters.flyer import FlyerFolder
+from sheetsync.adapters.local.eml_mailbox import EmlMailbox
+from sheetsync.adapters.local.ics_calendar import IcsCalendar
+from sheetsync.adapters.local.xlsx_store import XlsxStore
+from sheetsync.service import Backend
 
 if TYPE_CHECKING:
     # The Google libraries load only when the Google backend is used: the local backend and
     # the demo start faster and need no Google packages at import time.
     from google.api_core.retry import Retry
 
-    from .credentials import GoogleCredentials
+    from sheetsync.adapters.google.credentials import GoogleCredentials
 
 
 def utc_now() -> datetime:
@@ -63,18 +63,18 @@ def google_backend(
 
     ``endpoint`` (``--api-endpoint`` / ``SHEETSYNC_API_ENDPOINT``) points all three APIs at a
     host laid out like Google's (the tests' fake server). ``credentials`` default to those
-    ``sheetsync.credentials.load_credentials`` finds in the environment (anonymous with an
-    endpoint and nothing configured). ``attachments_dir`` is the flyer folder
+    ``sheetsync.adapters.google.credentials.load_credentials`` finds in the environment
+    (anonymous with an endpoint and nothing configured). ``attachments_dir`` is the flyer folder
     (``SHEETSYNC_FLYER_DIR`` / ``--flyer-dir``), refused with ``ConfigError`` where it would
     expose the system, the secrets or the source (``FlyerFolder.for_deployment``); with none, a
     Settings > Flyer file is reported as a problem. ``calendar_id`` overrides the Settings
     tab's (``SHEETSYNC_CALENDAR_ID``).
     """
-    from .adapters.gmail_drafts import GmailMailbox
-    from .adapters.google_calendar import GoogleCalendar
-    from .adapters.google_http import DEFAULT_RETRY, batch_uri, build_clients
-    from .adapters.google_sheets import GoogleSheetStore
-    from .credentials import load_credentials
+    from sheetsync.adapters.google.calendar import GoogleCalendar
+    from sheetsync.adapters.google.credentials import load_credentials
+    from sheetsync.adapters.google.gmail import GmailMailbox
+    from sheetsync.adapters.google.http import DEFAULT_RETRY, batch_uri, build_clients
+    from sheetsync.adapters.google.sheets import GoogleSheetStore
 
     # Checked first: a refused folder is a configuration error whatever else is set.
     flyers = FlyerFolder.for_deployment(attachments_dir) if attachments_dir else None

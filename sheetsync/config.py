@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import ConfigError
-from .ids import check_spreadsheet_id
+from sheetsync.core.ids import check_spreadsheet_id
+from sheetsync.errors import ConfigError
 
 BackendName = Literal["local", "google"]
 

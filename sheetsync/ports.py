@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from .cells import Cell
-from .plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
-from .synclock import one_sync_at_a_time
-from .table import Snapshot
-from .writeback import CellWrite
+from sheetsync.adapters.synclock import one_sync_at_a_time
+from sheetsync.core.cells import Cell
+from sheetsync.core.plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
+from sheetsync.core.table import Snapshot
+from sheetsync.core.writeback import CellWrite
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sheet_template import TEMPLATE
-from sheetsync.table import Snapshot, Table
+from sheetsync.core.table import Snapshot, Table
 
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 

@@ -17,11 +17,11 @@ from fakegoogle import FakeGoogle
 from googlekit import FAST, NOW, clients, template_sheet
 from port_harness import CalendarHarness, MailboxHarness, SheetHarness
 
-from sheetsync.adapters.gmail_drafts import GmailMailbox
-from sheetsync.adapters.google_calendar import GoogleCalendar
-from sheetsync.adapters.google_http import batch_uri
-from sheetsync.adapters.google_sheets import GoogleSheetStore
-from sheetsync.cells import Cell
+from sheetsync.adapters.google.calendar import GoogleCalendar
+from sheetsync.adapters.google.gmail import GmailMailbox
+from sheetsync.adapters.google.http import batch_uri
+from sheetsync.adapters.google.sheets import GoogleSheetStore
+from sheetsync.core.cells import Cell
 
 _counter = itertools.count(1)
 

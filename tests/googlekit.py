@@ -14,13 +14,13 @@ from typing import Any
 from fakegoogle import FakeGoogle
 from google.auth.credentials import AnonymousCredentials
 
-from sheetsync.adapters.google_http import build_clients, retry_policy
-from sheetsync.adapters.google_sheets import quote_title, raw_value
+from sheetsync.adapters.google.credentials import GoogleCredentials
+from sheetsync.adapters.google.http import build_clients, retry_policy
+from sheetsync.adapters.google.init import create_spreadsheet
+from sheetsync.adapters.google.sheets import quote_title, raw_value
 from sheetsync.bootstrap import google_backend
-from sheetsync.credentials import GoogleCredentials
-from sheetsync.demo import FLYER_PDF, SETTINGS_VALUES, sample_rows
-from sheetsync.google_init import create_spreadsheet
-from sheetsync.sync import Backend
+from sheetsync.entrypoints.demo import FLYER_PDF, SETTINGS_VALUES, sample_rows
+from sheetsync.service import Backend
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 #: Retries in milliseconds, giving up after a few seconds.

@@ -20,12 +20,12 @@ from googlekit import FAST, NOW, clients, template_sheet
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.adapters.google_sheets import quote_title, raw_value
-from sheetsync.adapters.xlsx_store import set_cell
+from sheetsync.adapters.google.credentials import GoogleCredentials
+from sheetsync.adapters.google.sheets import quote_title, raw_value
+from sheetsync.adapters.local.workbook_template import write_template
+from sheetsync.adapters.local.xlsx_store import set_cell
 from sheetsync.bootstrap import google_backend, local_backend, local_paths
-from sheetsync.credentials import GoogleCredentials
-from sheetsync.sync import Backend
-from sheetsync.workbook_template import write_template
+from sheetsync.service import Backend
 
 CONTACT_KEYS = [col.key for col in TEMPLATE.tab("Contacts").columns]
 SETTING_ROWS = {setting.label: row for row, setting in enumerate(TEMPLATE.settings, 2)}

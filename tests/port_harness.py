@@ -18,12 +18,12 @@ from typing import Any
 import openpyxl
 from icalendar import Calendar as ICalendar
 
-from sheetsync.adapters.eml_mailbox import EmlMailbox
-from sheetsync.adapters.ics_calendar import IcsCalendar, uid_of
-from sheetsync.adapters.xlsx_store import XlsxStore, set_cell
-from sheetsync.cells import Cell
+from sheetsync.adapters.local.eml_mailbox import EmlMailbox
+from sheetsync.adapters.local.ics_calendar import IcsCalendar, uid_of
+from sheetsync.adapters.local.workbook_template import write_template
+from sheetsync.adapters.local.xlsx_store import XlsxStore, set_cell
+from sheetsync.core.cells import Cell
 from sheetsync.ports import Calendar, Mailbox, SheetStore
-from sheetsync.workbook_template import write_template
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 

@@ -18,10 +18,10 @@ from fakegoogle import FakeGoogle
 from googlekit import NOW
 
 from sheet_template import tabs as t
-from sheetsync import cells
-from sheetsync.mime import build_message
-from sheetsync.plan import DraftSpec
-from sheetsync.sync import run_sync
+from sheetsync.adapters.mime import build_message
+from sheetsync.core import cells
+from sheetsync.core.plan import DraftSpec
+from sheetsync.service import run_sync
 
 NON_ASCII_LOCAL = (
     "Email: has non-ASCII letters before the @, which many mail systems cannot deliver; "

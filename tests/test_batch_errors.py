@@ -19,7 +19,7 @@ from fakegoogle import FakeGoogle
 from googleapiclient.errors import BatchError
 from googlekit import clients
 
-from sheetsync.adapters.google_http import (
+from sheetsync.adapters.google.http import (
     BatchCall,
     Batcher,
     RequestCounter,

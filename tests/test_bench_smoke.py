@@ -89,12 +89,12 @@ def test_bench_cli_answers():
 
 def test_main_imports_neither_the_sync_nor_the_google_libraries():
     # What keeps a rejected request's cold start near a bare function's (make bench checks the
-    # times): main.py loads sheetsync.entrypoints, config and errors only.
+    # times): main.py loads sheetsync.entrypoints.functions, config and errors only.
     code = (
         "import sys, main; "
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
         "('pydantic', 'gspread', 'googleapiclient', 'openpyxl', 'icalendar', 'email_validator')"
-        " or m.startswith(('google.auth', 'sheetsync.sync'))]; "
+        " or m.startswith(('google.auth', 'sheetsync.service'))]; "
         "print(heavy)"
     )
     out = subprocess.run(

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from sheetsync import cells
+from sheetsync.core import cells
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from sheet_template import TEMPLATE
-from sheetsync.cli import main
+from sheetsync.adapters.local.workbook_template import MAX_INLINE_LIST, dropdown
+from sheetsync.entrypoints.cli import main
 from sheetsync.errors import BackendError
-from sheetsync.workbook_template import MAX_INLINE_LIST, dropdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import googlekit
 import pytest
 from fakegoogle import FakeGoogle
 
-from sheetsync.cli import main
+from sheetsync.entrypoints.cli import main
 
 
 @pytest.fixture

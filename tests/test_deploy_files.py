@@ -31,10 +31,10 @@ from google.auth.credentials import AnonymousCredentials
 from googlekit import FAST, NOW, backend, fill_demo, template_sheet
 
 from sheet_template import TEMPLATE as SHEET_TEMPLATE
-from sheetsync import credentials as sheetsync_credentials
+from sheetsync.adapters.google import credentials as sheetsync_credentials
+from sheetsync.adapters.google.credentials import GoogleCredentials
 from sheetsync.bootstrap import google_backend
-from sheetsync.credentials import GoogleCredentials
-from sheetsync.sync import Backend, run_sync
+from sheetsync.service import Backend, run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

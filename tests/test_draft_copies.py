@@ -27,18 +27,18 @@ from googlekit import FAST, NOW, backend, clients, fill_rows, rows_by_name, temp
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.adapters.draft_copies import (
+from sheetsync.adapters.google.draft_copies import (
     Copy,
     bare_message_id,
     copy_of,
     header_message_id,
     keeper,
 )
-from sheetsync.adapters.gmail_drafts import NOT_OURS, GmailMailbox
-from sheetsync.adapters.google_http import batch_uri
-from sheetsync.plan import DraftOutcome, DraftSpec
-from sheetsync.planner import INTRO_DRAFTED
-from sheetsync.sync import run_sync
+from sheetsync.adapters.google.gmail import NOT_OURS, GmailMailbox
+from sheetsync.adapters.google.http import batch_uri
+from sheetsync.core.plan import DraftOutcome, DraftSpec
+from sheetsync.core.planner import INTRO_DRAFTED
+from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = Fault("403", 403, "forbidden", "global", "The caller does not have permission")

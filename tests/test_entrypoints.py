@@ -35,10 +35,12 @@ from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from sheet_template import TEMPLATE
-from sheetsync import bootstrap, cards, entrypoints, idtokens
-from sheetsync import sync as sync_module
+from sheetsync import bootstrap
+from sheetsync import service as sync_module
 from sheetsync.config import DEFAULT_WORKBOOK, Config
-from sheetsync.demo import SETTINGS_VALUES, create_demo_workbook, sample_rows
+from sheetsync.entrypoints import cards, idtokens
+from sheetsync.entrypoints import functions as entrypoints
+from sheetsync.entrypoints.demo import SETTINGS_VALUES, create_demo_workbook, sample_rows
 from sheetsync.errors import BackendError, ConfigError
 
 MAIN = str(Path(__file__).resolve().parent.parent / "main.py")
@@ -311,7 +313,7 @@ def test_sync_http_strips_a_spreadsheet_id(google_calls):
 
 
 FORGING_KEYS = [
-    "dry_run\nERROR sheetsync.entrypoints: sync_http failed: status=500 forged",
+    "dry_run\nERROR sheetsync.entrypoints.functions: sync_http failed: status=500 forged",
     "x\r\nWARNING forged",
     "a\u2028b\u2029c",
     "\x1b[31mred\x1b[0m",
@@ -328,13 +330,13 @@ def test_echoed_body_keys_cannot_forge_or_break_log_lines(workbook, caplog):
     assert response.status_code == 400
     message = response.get_json()["error"]["message"]
     assert message.startswith("unknown field(s) in request body: ")
-    records = [r for r in caplog.records if r.name == "sheetsync.entrypoints"]
+    records = [r for r in caplog.records if r.name == "sheetsync.entrypoints.functions"]
     assert len(records) == 1
     line = records[0].getMessage()
     for text in (message, line):
         assert not any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in text)
         assert "k" * 41 not in text
-    assert "'dry_runERROR sheetsync.entrypoints: syn…'" in message
+    assert "'dry_runERROR sheetsync.entrypoints.func…'" in message
     assert message.endswith(" and 2 more")
     assert message in line
 
@@ -922,7 +924,7 @@ def gmail_searches(target: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     from fakegoogle import FakeGoogle
     from googlekit import demo_sheet
 
-    from sheetsync.demo import FLYER_PDF
+    from sheetsync.entrypoints.demo import FLYER_PDF
 
     (tmp_path / "flyer.pdf").write_bytes(FLYER_PDF)
     with FakeGoogle(seed=5) as server:

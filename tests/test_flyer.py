@@ -30,17 +30,17 @@ from sheetsync.adapters.flyer import (
     load_flyer,
     source_folder,
 )
-from sheetsync.adapters.xlsx_store import set_cell
+from sheetsync.adapters.google.credentials import GoogleCredentials
+from sheetsync.adapters.local.xlsx_store import set_cell
 from sheetsync.bootstrap import google_backend
 from sheetsync.config import Config
-from sheetsync.credentials import GoogleCredentials
-from sheetsync.demo import FLYER_PDF
+from sheetsync.core.plan import Attachment, DraftOutcome, FlyerProblem
+from sheetsync.core.planner import make_plan
+from sheetsync.core.validation import Problem, validate
+from sheetsync.core.writeback import compose
+from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import ConfigError
-from sheetsync.plan import Attachment, DraftOutcome, FlyerProblem
-from sheetsync.planner import make_plan
-from sheetsync.sync import SyncReport, run_sync
-from sheetsync.validation import Problem, validate
-from sheetsync.writeback import compose
+from sheetsync.service import SyncReport, run_sync
 
 SECRET = b"SECRET-TOKEN-0123456789"
 
@@ -530,7 +530,7 @@ def test_a_draft_not_saved_says_so_on_either_backend():
 def test_cli_refuses_a_system_flyer_folder_and_has_no_default_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sheetsync.cli import main
+    from sheetsync.entrypoints.cli import main
 
     for name in ("SHEETSYNC_FLYER_DIR", "SHEETSYNC_ACCESS_TOKEN", "SHEETSYNC_GMAIL_TOKEN_FILE"):
         monkeypatch.delenv(name, raising=False)
@@ -549,7 +549,7 @@ def test_cli_refuses_a_system_flyer_folder_and_has_no_default_one(
 
 
 def test_functions_refuse_a_secrets_flyer_folder() -> None:
-    from sheetsync.entrypoints import make_backend
+    from sheetsync.entrypoints.functions import make_backend
 
     config = Config.from_env(
         {

@@ -12,15 +12,15 @@ from google.auth.credentials import Credentials
 from googlekit import FAST, NOW, clients, demo_sheet, template_sheet
 
 from sheet_template import TEMPLATE
-from sheetsync.adapters.gmail_drafts import GmailMailbox
-from sheetsync.adapters.google_calendar import GoogleCalendar, sheet_tag
-from sheetsync.adapters.google_http import batch_uri, build_clients, is_transient, retry_policy
-from sheetsync.adapters.google_sheets import GoogleSheetStore
-from sheetsync.demo import FLYER_PDF
+from sheetsync.adapters.google.calendar import GoogleCalendar, sheet_tag
+from sheetsync.adapters.google.gmail import GmailMailbox
+from sheetsync.adapters.google.http import batch_uri, build_clients, is_transient, retry_policy
+from sheetsync.adapters.google.sheets import GoogleSheetStore
+from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.core.table import RowRef, column_map, row_refs
+from sheetsync.core.writeback import CellWrite
+from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import BackendError
-from sheetsync.plan import Attachment, DraftSpec, EventSpec
-from sheetsync.table import RowRef, column_map, row_refs
-from sheetsync.writeback import CellWrite
 
 DAY = date(2026, 12, 10)
 #: A 403 that is not a rate limit (the fake's status shortcut makes every 403 a rate limit).
@@ -100,7 +100,7 @@ def test_write_is_two_requests_raw_and_keeps_formula_text(server):
 
 
 def test_adjacent_cells_of_a_row_go_in_one_range_and_gaps_split_them():
-    from sheetsync.adapters.google_sheets import _row_runs
+    from sheetsync.adapters.google.sheets import _row_runs
 
     ranges = _row_runs("My tab", {5: {22: "OK", 19: "2026-12-10", 20: "d1", 1: "C1"}, 2: {3: 0}})
     assert [(r["range"], r["values"]) for r in ranges] == [

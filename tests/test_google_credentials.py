@@ -10,19 +10,19 @@ from fakegoogle import FakeGoogle
 from google.auth.credentials import AnonymousCredentials, Credentials
 from googlekit import template_sheet
 
-from sheetsync.adapters.google_http import (
-    batch_uri,
-    build_clients,
-    normalise_endpoint,
-    retry_policy,
-)
-from sheetsync.adapters.google_sheets import GoogleSheetStore
-from sheetsync.credentials import (
+from sheetsync.adapters.google.credentials import (
     GMAIL_COMPOSE_SCOPE,
     GMAIL_READONLY_SCOPE,
     GoogleCredentials,
     load_credentials,
 )
+from sheetsync.adapters.google.http import (
+    batch_uri,
+    build_clients,
+    normalise_endpoint,
+    retry_policy,
+)
+from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.errors import BackendError, ConfigError
 
 

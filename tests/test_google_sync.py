@@ -17,8 +17,8 @@ from googlekit import NOW, backend, demo_sheet, rows_by_name, template_sheet
 
 from sheet_template import TEMPLATE
 from sheetsync.bootstrap import local_backend
-from sheetsync.demo import create_demo_workbook
-from sheetsync.sync import run_sync
+from sheetsync.entrypoints.demo import create_demo_workbook
+from sheetsync.service import run_sync
 
 SYNC_OWNED = [c.header for c in TEMPLATE.tab("Contacts").columns if c.sync_owned]
 

@@ -1,4 +1,4 @@
-"""Tests of sheetsync.idtokens against real RS256 tokens and a local certs server (offline)."""
+"""Tests of sheetsync.entrypoints.idtokens: real RS256 tokens, a local certs server (offline)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import pytest
 import tokenkit
 from google.auth.transport import Request
 
-from sheetsync import idtokens
+from sheetsync.entrypoints import idtokens
+from sheetsync.entrypoints.idtokens import TokenPolicy, bearer_token, verify_id_token
 from sheetsync.errors import AuthError, BackendError, ConfigError
-from sheetsync.idtokens import TokenPolicy, bearer_token, verify_id_token
 
 WRONG_EMAIL = "intruder-sa@other-project.iam.gserviceaccount.com"
 
@@ -498,7 +498,7 @@ def test_refusing_forged_claims_does_not_load_google_auth() -> None:
     script = (
         "import sys\n"
         "from sheetsync.errors import AuthError\n"
-        "from sheetsync.idtokens import TokenPolicy, verify_id_token\n"
+        "from sheetsync.entrypoints.idtokens import TokenPolicy, verify_id_token\n"
         "try:\n"
         "    verify_id_token(sys.argv[1], TokenPolicy(sys.argv[2], sys.argv[3]))\n"
         "except AuthError as exc:\n"

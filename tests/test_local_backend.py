@@ -12,8 +12,8 @@ from icalendar import Calendar
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
 from sheetsync.bootstrap import local_backend
-from sheetsync.demo import create_demo_workbook
-from sheetsync.sync import run_sync
+from sheetsync.entrypoints.demo import create_demo_workbook
+from sheetsync.service import run_sync
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 

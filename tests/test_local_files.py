@@ -15,15 +15,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetsync.adapters.eml_mailbox import EmlMailbox
-from sheetsync.adapters.ics_calendar import IcsCalendar, uid_of
-from sheetsync.adapters.xlsx_store import XlsxStore
+from sheetsync.adapters.local.eml_mailbox import EmlMailbox
+from sheetsync.adapters.local.ics_calendar import IcsCalendar, uid_of
+from sheetsync.adapters.local.xlsx_store import XlsxStore
 from sheetsync.bootstrap import local_backend
-from sheetsync.cli import main
-from sheetsync.demo import create_demo_workbook
+from sheetsync.core.plan import EventSpec
+from sheetsync.entrypoints.cli import main
+from sheetsync.entrypoints.demo import create_demo_workbook
 from sheetsync.errors import BackendError
-from sheetsync.plan import EventSpec
-from sheetsync.sync import run_sync
+from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -196,7 +196,7 @@ def test_a_disk_without_modes_or_owners_does_not_stop_a_write(tmp_path, monkeypa
     # A FAT USB stick answers chmod and chown with EPERM: the file is still written.
     import errno
 
-    from sheetsync.adapters import files
+    from sheetsync.adapters.local import files
 
     def refuse(*_args: object) -> None:
         raise PermissionError(errno.EPERM, "Operation not permitted")
@@ -312,10 +312,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from sheetsync.adapters.eml_mailbox import EmlMailbox
-from sheetsync.adapters.ics_calendar import IcsCalendar
+from sheetsync.adapters.local.eml_mailbox import EmlMailbox
+from sheetsync.adapters.local.ics_calendar import IcsCalendar
 from sheetsync.errors import BackendError
-from sheetsync.plan import DraftSpec, EventSpec
+from sheetsync.core.plan import DraftSpec, EventSpec
 
 folder = Path(sys.argv[1])
 spec = EventSpec("0" * 32, "nurture", "primary", date(2026, 12, 1), "Touch", "d", ())

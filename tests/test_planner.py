@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime
 from builders import NOW, snapshot
 
 from sheet_template import tabs as t
-from sheetsync import ids
-from sheetsync.plan import Attachment
-from sheetsync.planner import make_plan
-from sheetsync.validation import validate
+from sheetsync.core import ids
+from sheetsync.core.plan import Attachment
+from sheetsync.core.planner import make_plan
+from sheetsync.core.validation import validate
 
 TODAY = date(2026, 6, 15)
 NS = "sheet-1"

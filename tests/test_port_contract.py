@@ -15,10 +15,10 @@ import pytest
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.core.table import RowRef, column_map, row_refs
+from sheetsync.core.writeback import CellWrite
 from sheetsync.errors import BackendError
-from sheetsync.plan import Attachment, DraftSpec, EventSpec
-from sheetsync.table import RowRef, column_map, row_refs
-from sheetsync.writeback import CellWrite
 
 SHEETS = {"local": ph.local_sheet, "google": google_harness.google_sheet}
 CALENDARS = {"local": ph.local_calendar, "google": google_harness.google_calendar}

@@ -51,13 +51,13 @@ from googlekit import FAST, NOW, fill_rows, template_sheet
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.adapters.google_http import is_transient, retry_policy
+from sheetsync.adapters.google.credentials import GoogleCredentials
+from sheetsync.adapters.google.http import is_transient, retry_policy
 from sheetsync.bootstrap import google_backend
-from sheetsync.cells import Cell
-from sheetsync.credentials import GoogleCredentials
-from sheetsync.demo import FLYER_PDF, sample_rows
+from sheetsync.core.cells import Cell
+from sheetsync.entrypoints.demo import FLYER_PDF, sample_rows
 from sheetsync.errors import BackendError
-from sheetsync.sync import Backend, SyncReport, run_sync
+from sheetsync.service import Backend, SyncReport, run_sync
 
 SOAK = os.environ.get("SHEETSYNC_SOAK", "") == "1"
 #: The fake's id seed for every server: the spreadsheet (and so every derived id) is the same.

@@ -1,6 +1,6 @@
 """A spreadsheet id from outside (a request, a setting, the command line) never shapes a URL.
 
-``sheetsync.ids.check_spreadsheet_id`` is the one check; the entry points call it on request
+``sheetsync.core.ids.check_spreadsheet_id`` is the one check; the entry points call it on request
 fields (tested in test_entrypoints.py), the configuration on ``SHEETSYNC_SPREADSHEET_ID``, and
 the Google SheetStore's constructor as the last line of defence.
 """
@@ -13,10 +13,10 @@ import pytest
 from fakegoogle import FakeGoogle
 from googlekit import FAST, clients, template_sheet
 
-from sheetsync.adapters.google_sheets import GoogleSheetStore
+from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.config import Config
+from sheetsync.core.ids import check_spreadsheet_id
 from sheetsync.errors import BadRequestError, ConfigError
-from sheetsync.ids import check_spreadsheet_id
 
 #: Ids that would leave ``/v4/spreadsheets/{id}``, add a query or a fragment, or are not ids.
 BAD_IDS = [

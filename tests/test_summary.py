@@ -5,9 +5,9 @@ from datetime import date
 from builders import NOW, snapshot
 
 from sheet_template import tabs as t
-from sheetsync.planner import make_plan
-from sheetsync.summary import GOAL_COLUMNS, GOAL_HEADER_ROW, build_summary, summary_grid
-from sheetsync.validation import validate
+from sheetsync.core.planner import make_plan
+from sheetsync.core.summary import GOAL_COLUMNS, GOAL_HEADER_ROW, build_summary, summary_grid
+from sheetsync.core.validation import validate
 
 
 def summary_for(**tabs):
@@ -106,8 +106,8 @@ def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems()
 
 
 def test_previous_sync_time_is_read_back_from_the_summary_tab():
-    from sheetsync.summary import previous_sync
-    from sheetsync.table import Table
+    from sheetsync.core.summary import previous_sync
+    from sheetsync.core.table import Table
 
     s = summary_for()
     grid = summary_grid(s)

@@ -14,13 +14,13 @@ import pytest
 from fakegoogle import FakeGoogle
 from googlekit import FAST, clients
 
-from sheetsync.adapters.google_sheets import GoogleSheetStore
+from sheetsync.adapters.google.sheets import GoogleSheetStore
+from sheetsync.adapters.synclock import BUSY
 from sheetsync.bootstrap import local_backend
-from sheetsync.demo import create_demo_workbook
-from sheetsync.entrypoints import error_response
+from sheetsync.entrypoints.demo import create_demo_workbook
+from sheetsync.entrypoints.functions import error_response
 from sheetsync.errors import SyncInProgressError
-from sheetsync.sync import Backend, run_sync
-from sheetsync.synclock import BUSY
+from sheetsync.service import Backend, run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ HOLD_THE_WORKBOOK = """
 import sys
 from pathlib import Path
 
-from sheetsync.adapters.xlsx_store import XlsxStore
+from sheetsync.adapters.local.xlsx_store import XlsxStore
 
 with XlsxStore(Path(sys.argv[1])).exclusive():
     print("held", flush=True)

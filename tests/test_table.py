@@ -1,7 +1,7 @@
-"""Finding rows again at write time (``sheetsync.table.locate``)."""
+"""Finding rows again at write time (``sheetsync.core.table.locate``)."""
 
 from sheet_template import TEMPLATE
-from sheetsync.table import Table, column_map, locate, row_refs
+from sheetsync.core.table import Table, column_map, locate, row_refs
 
 LOG = TEMPLATE.tab("Log")
 

@@ -5,10 +5,10 @@ from builders import snapshot, table
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheetsync.core.models import Contact, Group, LogEntry, Referral, Settings
+from sheetsync.core.table import Snapshot, Table
+from sheetsync.core.validation import validate
 from sheetsync.errors import TemplateError
-from sheetsync.models import Contact, Group, LogEntry, Referral, Settings
-from sheetsync.table import Snapshot, Table
-from sheetsync.validation import validate
 
 GOOD = {"name": "Ana Silva", "email": "ana@example.org", "category": t.THERAPIST_OTHER}
 

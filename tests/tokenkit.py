@@ -52,8 +52,8 @@ API
     A google-auth requests transport that ignores proxy environment variables, so requests to
     the local server are never sent through a proxy.
 
-``sheetsync.idtokens`` caches certificates per URL; call ``idtokens.clear_cert_cache()`` in
-fixtures (ports are reused between servers).
+``sheetsync.entrypoints.idtokens`` caches certificates per URL; call
+``idtokens.clear_cert_cache()`` in fixtures (ports are reused between servers).
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ import os
 import stat
 from pathlib import Path
 
-from ..cells import parse_file_name
-from ..errors import ConfigError
-from ..plan import Attachment, Flyer, FlyerProblem
+from sheetsync.core.cells import parse_file_name
+from sheetsync.core.plan import Attachment, Flyer, FlyerProblem
+from sheetsync.errors import ConfigError
 
 #: The largest flyer attached. Gmail takes 25 MB a message and base64 grows a file by a third,
 #: so 10 MiB leaves room for the letter and for a second attachment added by hand.

@@ -1,0 +1,195 @@
+"""The Google Calendar: follow-ups as all-day events with our own deterministic ids.
+
+Owns how an ``EventSpec`` becomes Calendar calls, in batches of at most 50:
+
+1. insert every wanted event with its client-supplied id (base32hex, from ``sheetsync.core.ids``),
+   and patch every unwanted one to ``status=cancelled``;
+2. an insert answered 409 means the id exists (created by an earlier or crashed sync, or
+   deleted by a person, which leaves it cancelled): get those events;
+3. patch the ones whose date, title, description or status differ ("moved" / "updated").
+
+Because the id is ours, re-running after a crash at any point creates nothing twice. Events are
+tagged in ``extendedProperties.private`` (``sheetsync``, ``purpose``, ``sheet``: a hash of the
+spreadsheet id, not the id itself) so they can be found and told apart from a person's events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from google.api_core.retry import Retry
+
+from sheetsync.adapters.google.http import (
+    DEFAULT_RETRY,
+    BatchCall,
+    Batcher,
+    CallResult,
+    RequestCounter,
+    refused_by_store,
+    short_reason,
+    to_backend_error,
+)
+from sheetsync.core.plan import EventOutcome, EventSpec
+from sheetsync.ports import Calendar
+
+#: Event id already taken (by us: the ids are derived from the Sheet).
+CONFLICT = 409
+#: A cancelled event that does not exist, or was deleted for good.
+GONE = frozenset({404, 410})
+#: Answered to every insert: about the calendar itself (see ``refused_by_store``).
+STORE_REFUSALS = frozenset({401, 403, 404})
+
+
+def sheet_tag(namespace: str) -> str:
+    """A short, stable tag for the Sheet that does not reveal its id."""
+    return hashlib.sha256(namespace.encode("utf-8")).hexdigest()[:16]
+
+
+def _differs(event: dict[str, Any], spec: EventSpec) -> tuple[bool, bool]:
+    """(date differs, text or status differs) between a stored event and what is wanted."""
+    moved = (event.get("start") or {}).get("date") != spec.day.isoformat()
+    retitled = (
+        event.get("summary", "") != spec.title
+        or event.get("description", "") != spec.description
+        or event.get("status", "confirmed") == "cancelled"
+    )
+    return moved, retitled
+
+
+class GoogleCalendar(Calendar):
+    """Events in a Google Calendar, through an injected googleapiclient Calendar v3 service."""
+
+    def __init__(
+        self,
+        service: Any,
+        namespace: str,
+        batch_uri: str,
+        retry: Retry = DEFAULT_RETRY,
+        calendar_id: str | None = None,
+    ) -> None:
+        self.service = service
+        self.tag = sheet_tag(namespace)
+        self.retry = retry
+        #: Overrides the calendar id of every spec (``SHEETSYNC_CALENDAR_ID``).
+        self.calendar_id = calendar_id
+        self.counter = RequestCounter()
+        self.batcher = Batcher(batch_uri, retry, self.counter)
+        self._events: Any = None
+
+    @property
+    def events(self) -> Any:
+        """The ``events`` collection, built once: googleapiclient builds a new Resource (every
+        method, from the discovery document) on each ``service.events()`` call, which cost
+        milliseconds and kilobytes per event when done per call."""
+        if self._events is None:
+            self._events = self.service.events()
+        return self._events
+
+    def _calendar(self, spec: EventSpec) -> str:
+        return self.calendar_id or spec.calendar_id
+
+    def _fields(self, spec: EventSpec) -> dict[str, Any]:
+        """What we own of an event: written on insert and on every patch."""
+        return {
+            "summary": spec.title,
+            "description": spec.description,
+            "start": {"date": spec.day.isoformat()},
+            "end": {"date": (spec.day + timedelta(days=1)).isoformat()},
+            "status": "confirmed",
+            "extendedProperties": {
+                "private": {"sheetsync": "1", "purpose": spec.purpose, "sheet": self.tag}
+            },
+        }
+
+    def _insert(self, spec: EventSpec) -> BatchCall:
+        body = {
+            "id": spec.event_id,
+            **self._fields(spec),
+            # A follow-up reminder should not block the day as busy.
+            "transparency": "transparent",
+        }
+        events = self.events
+        return BatchCall(
+            spec.event_id,
+            lambda: events.insert(calendarId=self._calendar(spec), body=body),
+            write=True,
+            keep_value=False,
+        )
+
+    def _patch(self, spec: EventSpec, body: dict[str, Any]) -> BatchCall:
+        events = self.events
+        return BatchCall(
+            spec.event_id,
+            lambda: events.patch(calendarId=self._calendar(spec), eventId=spec.event_id, body=body),
+            write=True,
+            keep_value=False,
+        )
+
+    def _get(self, spec: EventSpec) -> BatchCall:
+        events = self.events
+        return BatchCall(
+            spec.event_id,
+            lambda: events.get(calendarId=self._calendar(spec), eventId=spec.event_id),
+        )
+
+    def apply(self, events: Sequence[EventSpec]) -> list[EventOutcome]:
+        specs = {spec.event_id: spec for spec in events}
+        outcomes: dict[str, EventOutcome] = {}
+
+        def failed(event_id: str, result: CallResult) -> None:
+            assert result.error is not None
+            outcomes[event_id] = EventOutcome(event_id, "failed", short_reason(result.error))
+
+        first = [
+            self._patch(s, {"status": "cancelled"}) if s.cancelled else self._insert(s)
+            for s in specs.values()
+        ]
+        existing: list[EventSpec] = []
+        first_results = self.batcher.run(first)
+        inserts = (r for key, r in first_results.items() if not specs[key].cancelled)
+        # Every insert refused (the calendar is not there or not shared, the sync may not
+        # write to it): one error for the sync, not one per row (a cancel's 404 means absent).
+        if (refusal := refused_by_store(inserts, STORE_REFUSALS)) is not None:
+            raise to_backend_error(refusal, "Writing to the calendar")
+        for event_id, result in first_results.items():
+            spec = specs[event_id]
+            if spec.cancelled:
+                if result.ok:
+                    outcomes[event_id] = EventOutcome(event_id, "cancelled")
+                elif result.status in GONE:
+                    outcomes[event_id] = EventOutcome(event_id, "absent")
+                else:
+                    failed(event_id, result)
+            elif result.ok:
+                outcomes[event_id] = EventOutcome(event_id, "created")
+            elif result.status == CONFLICT:
+                existing.append(spec)
+            else:
+                failed(event_id, result)
+
+        changes: list[BatchCall] = []
+        actions: dict[str, EventOutcome] = {}
+        got = self.batcher.run([self._get(s) for s in existing])
+        for spec in existing:
+            result = got[spec.event_id]
+            if not result.ok:
+                failed(spec.event_id, result)
+                continue
+            moved, retitled = _differs(result.value, spec)
+            if not (moved or retitled):
+                outcomes[spec.event_id] = EventOutcome(spec.event_id, "unchanged")
+                continue
+            changes.append(self._patch(spec, self._fields(spec)))
+            actions[spec.event_id] = EventOutcome(spec.event_id, "moved" if moved else "updated")
+        for event_id, result in self.batcher.run(changes).items():
+            if result.ok:
+                outcomes[event_id] = actions[event_id]
+            else:
+                failed(event_id, result)
+        return [outcomes[event_id] for event_id in specs]
+
+    def request_counts(self) -> dict[str, int]:
+        return {"calendar": self.counter.round_trips, "calendar_writes": self.counter.writes}

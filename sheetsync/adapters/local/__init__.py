@@ -1,0 +1,1 @@
+"""The local adapters: an ``.xlsx`` workbook, one ``.ics`` calendar and ``.eml`` drafts."""

@@ -1,0 +1,191 @@
+"""The local SheetStore: an ``.xlsx`` workbook read and written with openpyxl.
+
+Only sync-owned cells and the Summary tab change. Every user-entered cell, its formatting and
+the row order are kept, because the workbook is loaded whole, changed cell by cell, and saved
+atomically (a temporary file, then a rename), so a crash never leaves half a workbook.
+
+The workbook is the user's file: a read-only one is refused, and so is one open in LibreOffice
+or Excel (their lock file is beside it). Replacing a file an app has open goes unnoticed by the
+app, and its next save would put back the old cells, wiping the sync's ids and statuses.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
+from sheetsync.adapters.synclock import one_sync_at_a_time
+from sheetsync.core.cells import Cell
+from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
+from sheetsync.core.table import Snapshot, Table
+from sheetsync.core.writeback import CellWrite, place
+from sheetsync.errors import BackendError
+from sheetsync.ports import SheetStore, WriteReport
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl loads on first use (about 80 ms): the Google backend, which the Cloud Functions use,
+# never needs it, and the composition root imports this module whichever backend is chosen.
+
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def set_cell(ws: Worksheet, row: int, column: int, value: Cell) -> None:
+    """Set a value; text stays text even when it starts with '=' (never a formula)."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, datetime):
+        value = value.date()
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+
+
+def _table(ws: Any) -> Table:
+    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    # Formatted but empty rows at the bottom (the template prepares 1,000) are not data.
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    header = rows[0] if rows else ()
+    return Table(ws.title, tuple(header), tuple(rows[1:]))
+
+
+def _load(path: Path, **options: Any) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, **options)
+    except FileNotFoundError:
+        raise BackendError(f"No workbook at {path}; create one with `init`.") from None
+    except OSError as error:
+        raise file_error("read", path, error) from None
+    except Exception as error:  # openpyxl raises many types for a file that is not xlsx
+        raise not_a_workbook(path, error) from None
+
+
+def not_a_workbook(path: Path, error: Exception) -> BackendError:
+    """The error for a file openpyxl cannot read (its type only: never the file's contents)."""
+    return BackendError(f"{path.name} is not a readable .xlsx workbook ({type(error).__name__})")
+
+
+def open_in(path: Path) -> tuple[str, str] | None:
+    """(app, its lock file's name) if an app has the workbook open, told by the lock file.
+
+    LibreOffice writes ``.~lock.NAME#`` beside the file; Excel writes an owner file ``~$NAME``
+    (Office names some with ``~$`` over the first two characters instead: both forms count).
+    """
+    name = path.name
+    candidates = [("LibreOffice", f".~lock.{name}#"), ("Excel", f"~${name}")]
+    if len(name) > 2:
+        candidates.append(("Excel", f"~${name[2:]}"))
+    for app, lock in candidates:
+        if (path.parent / lock).exists():
+            return app, lock
+    return None
+
+
+def lock_file(path: Path) -> Path:
+    """The hidden file beside the workbook that syncs lock, one process at a time."""
+    return path.parent / f".{path.name}.sheetsync-lock"
+
+
+def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
+    """Replace the Summary tab with ``grid`` and a chart of the goals."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    index = wb.sheetnames.index("Summary") if "Summary" in wb.sheetnames else 0
+    if "Summary" in wb.sheetnames:
+        wb.remove(wb["Summary"])
+    ws = wb.create_sheet("Summary", index)
+    for r, row in enumerate(grid, 1):
+        for c, value in enumerate(row, 1):
+            set_cell(ws, r, c, value)
+    ws["A1"].font = Font(bold=True, size=14)
+    for cell in ws[GOAL_HEADER_ROW]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFG", COLUMN_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
+    if len(grid) > GOAL_HEADER_ROW:
+        chart = BarChart()
+        chart.title = "Progress towards the goals"
+        chart.y_axis.title = "Relationships"
+        first, last = GOAL_HEADER_ROW, GOAL_HEADER_ROW + GOAL_COUNT
+        chart.add_data(Reference(ws, min_col=3, min_row=first, max_row=last), titles_from_data=True)
+        chart.add_data(Reference(ws, min_col=7, min_row=first, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
+        chart.width, chart.height = 18, 8
+        ws.add_chart(chart, "I4")
+
+
+def save_atomically(wb: Any, path: Path) -> None:
+    """Save the workbook so that a crash leaves either the old file or the new one."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_atomically(path, buffer.getvalue())
+
+
+class XlsxStore(SheetStore):
+    """A workbook on disk standing in for the Google Sheet."""
+
+    def __init__(self, path: Path, even_if_open: bool = False) -> None:
+        self.path = path
+        # The file name keys event ids and Message-IDs, like a spreadsheet id does on Google.
+        self.namespace = f"xlsx:{path.stem}"
+        #: Write even when a lock file says an app has the workbook open (a stale lock file
+        #: left by a crash of the app).
+        self.even_if_open = even_if_open
+
+    def check_writable(self) -> None:
+        check_replaceable(self.path, "the workbook")
+        self._check_not_open()
+
+    def _check_not_open(self) -> None:
+        found = None if self.even_if_open else open_in(self.path)
+        if found is not None:
+            app, lock = found
+            raise BackendError(
+                f"close {self.path.name} in {app} first: its next save would undo the sync "
+                f"(if it is not open, {lock} was left by a crash: delete it or sync with "
+                "--even-if-open)"
+            )
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        # Two paths to one file (a symlink, "./book.xlsx") are one workbook.
+        real = self.path.resolve()
+        return one_sync_at_a_time(f"workbook:{real}", lock_file(real))
+
+    def read(self) -> Snapshot:
+        # data_only: formulas a person typed are read as the values they last showed.
+        wb = _load(self.path, read_only=True, data_only=True)
+        try:
+            return Snapshot({ws.title: _table(ws) for ws in wb.worksheets})
+        except Exception as error:  # read-only mode parses each tab only now
+            raise not_a_workbook(self.path, error) from None
+        finally:
+            wb.close()
+
+    def write(self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]) -> WriteReport:
+        report = WriteReport()
+        # Read the values again to find each row where it is now; write into the full workbook,
+        # which keeps formulas and formatting.
+        fresh = self.read()
+        wb = _load(self.path)
+        placed, report.rows_not_found = place(writes, fresh)
+        for cell in placed:
+            set_cell(wb[cell.tab], cell.row, cell.column, cell.value)
+        report.cells_written = len(placed)
+        write_summary(wb, summary)
+        report.summary_written = True
+        # Opened (or made read-only) while the calendar and drafts were being written: still
+        # not replaced.
+        self.check_writable()
+        save_atomically(wb, self.path)
+        return report

@@ -1,0 +1,130 @@
+"""The sync's plan as plain data: events, drafts, and what each row's sync-owned cells become.
+
+The planner produces a ``Plan``; the backends carry out its events and drafts and report
+``EventOutcome`` and ``DraftOutcome``; ``writeback`` turns plan and outcomes into cell writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from sheetsync.core.cells import Cell
+from sheetsync.core.table import RowRef
+from sheetsync.core.validation import Problem
+
+Purpose = Literal["nurture", "intro-followup", "drop-in", "meeting"]
+LetterKind = Literal["intro", "gp_cover"]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A calendar event to create, move, or cancel. Events are all-day, on ``day``."""
+
+    event_id: str
+    purpose: Purpose
+    calendar_id: str
+    day: date
+    title: str
+    description: str
+    refs: tuple[RowRef, ...]
+    cancelled: bool = False
+    #: True when the Sheet already records this event on this day: nothing to do.
+    known: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach to a draft: its plain file name and its bytes, loaded before planning.
+
+    The mailbox adapters attach these bytes as they are and open no file themselves.
+    """
+
+    name: str
+    #: Left out of repr(): a draft printed in a log or a failing assertion stays short.
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FlyerProblem:
+    """Why Settings > Flyer file cannot be attached; names neither the file nor its content."""
+
+    reason: str
+
+
+#: The flyer a sync attaches to GP cover notes: loaded, unusable (and why), or none set.
+Flyer = Attachment | FlyerProblem | None
+
+
+@dataclass(frozen=True)
+class DraftSpec:
+    """An email draft to create unless one with ``message_id`` already exists."""
+
+    message_id: str
+    kind: LetterKind
+    refs: tuple[RowRef, ...]
+    to: tuple[tuple[str, str], ...]
+    sender: tuple[str, str] | None
+    subject: str
+    body: str
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """What one row's sync-owned cells should hold after the sync, by column key."""
+
+    ref: RowRef
+    current: Mapping[str, Cell]
+    target: Mapping[str, Cell]
+    status: str
+    event_id: str | None = None
+    draft_message_id: str | None = None
+
+
+EventAction = Literal["created", "moved", "updated", "unchanged", "cancelled", "absent", "failed"]
+DraftState = Literal["created", "exists", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    event_id: str
+    action: EventAction
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    message_id: str
+    state: DraftState
+    draft_id: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Overdue:
+    row_id: str
+    name: str
+    category: str
+    due: date
+    what: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a sync will do, computed without I/O."""
+
+    now: datetime
+    today: date
+    events: tuple[EventSpec, ...]
+    drafts: tuple[DraftSpec, ...]
+    rows: tuple[RowPlan, ...]
+    problems: tuple[Problem, ...]
+    overdue: tuple[Overdue, ...] = field(default=())
+
+    @property
+    def pending_events(self) -> tuple[EventSpec, ...]:
+        """Events that need a calendar call."""
+        return tuple(e for e in self.events if not e.known)

@@ -1,0 +1,136 @@
+"""From a carried-out plan to the cells to write: the write-back, computed without I/O.
+
+Each row's target comes from the plan; what the backends report changes it where an event or
+a draft did not get through (its id is not recorded and the status says why, so the next sync
+tries again). Only cells whose value really changes are written, which is what makes a second
+sync write nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sheet_template import TEMPLATE
+from sheetsync.core.cells import Cell, as_text, is_blank, parse_date
+from sheetsync.core.plan import DraftOutcome, EventOutcome, Plan, RowPlan
+from sheetsync.core.planner import INTRO_DRAFTED, INTRO_SENT
+from sheetsync.core.table import RowRef, Snapshot, column_map, locate, norm_header
+from sheetsync.core.validation import Problem
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One sync-owned cell to set, by its row's address and its column header."""
+
+    ref: RowRef
+    column: str
+    value: Cell
+
+
+@dataclass(frozen=True)
+class PlacedWrite:
+    """A cell write with the cell it goes to now: 1-based row and column on its tab."""
+
+    tab: str
+    row: int
+    column: int
+    value: Cell
+
+
+def tabs_written(writes: Sequence[CellWrite]) -> list[str]:
+    """The tabs ``writes`` touch, in first-seen order."""
+    return list(dict.fromkeys(write.ref.tab for write in writes))
+
+
+def place(writes: Sequence[CellWrite], fresh: Snapshot) -> tuple[list[PlacedWrite], int]:
+    """Find every write's cell in a fresh read of its tab, shared by every SheetStore.
+
+    Returns the placed writes and how many rows could not be found again (counted per row,
+    not per cell: a deleted row misses all of its cells). Raises ``TemplateError`` if a header
+    vanished since the first read.
+    """
+    placed: list[PlacedWrite] = []
+    not_found = 0
+    for tab_name in tabs_written(writes):
+        tab_writes = [w for w in writes if w.ref.tab == tab_name]
+        tab = TEMPLATE.tab(tab_name)
+        table = fresh.table(tab_name)
+        column_map(table, tab)
+        headers = {norm_header(h): i for i, h in enumerate(table.header)}
+        rows = locate([w.ref for w in tab_writes], table, tab)
+        not_found += len({w.ref for w in tab_writes if w.ref not in rows})
+        for write in tab_writes:
+            row = rows.get(write.ref)
+            if row is not None:
+                column = headers[norm_header(write.column)] + 1
+                placed.append(PlacedWrite(tab_name, row, column, write.value))
+    return placed, not_found
+
+
+def same_value(current: Cell, wanted: Cell) -> bool:
+    """True when a cell already holds ``wanted`` (dates compare as dates, text as text)."""
+    if isinstance(wanted, date):
+        try:
+            return parse_date(current, "DMY") == wanted
+        except ValueError:
+            return False
+    if wanted is None or is_blank(wanted):
+        return is_blank(current)
+    return as_text(current) == as_text(wanted)
+
+
+def _with_error(status: str, message: str) -> str:
+    return f"{status}; {message}" if status.startswith("Error: ") else f"Error: {message}"
+
+
+def _settle(
+    row: RowPlan,
+    events: Mapping[str, EventOutcome],
+    drafts: Mapping[str, DraftOutcome],
+) -> tuple[dict[str, Cell], list[str], str]:
+    target = dict(row.target)
+    status = row.status
+    errors: list[str] = []
+    date_key = "next_follow_up" if "next_follow_up" in target else "synced_date"
+    if row.event_id and (outcome := events.get(row.event_id)) and outcome.action == "failed":
+        target["event_id"] = row.current.get("event_id")
+        target[date_key] = row.current.get(date_key)
+        errors.append(f"Calendar: event not saved ({outcome.error}); the next sync retries")
+    old = as_text(row.current.get("event_id"))
+    if old and old != row.event_id and (gone := events.get(old)) and gone.action == "failed":
+        target["event_id"] = old
+        target[date_key] = row.current.get(date_key)
+        errors.append(f"Calendar: old event not cancelled ({gone.error}); the next sync retries")
+    if row.draft_message_id and (draft := drafts.get(row.draft_message_id)):
+        if draft.state == "failed":
+            errors.append(f"Draft not saved ({draft.error}); the next sync retries")
+        else:
+            target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
+            if draft.state == "sent":
+                status = status.replace(INTRO_DRAFTED, INTRO_SENT)
+    return target, errors, status
+
+
+def compose(
+    plan: Plan,
+    events: Mapping[str, EventOutcome],
+    drafts: Mapping[str, DraftOutcome],
+) -> tuple[list[CellWrite], list[Problem]]:
+    """The cell writes for a carried-out plan, and the problems the carrying-out added."""
+    writes: list[CellWrite] = []
+    problems: list[Problem] = []
+    for row in plan.rows:
+        target, errors, status = _settle(row, events, drafts)
+        for message in errors:
+            status = _with_error(status, message)
+        if errors:
+            row_id = as_text(target.get("row_id"))
+            problems.append(Problem(row.ref.tab, row.ref.row_number, row_id, "; ".join(errors)))
+        target["sync_status"] = status
+        headers = {col.key: col.header for col in TEMPLATE.tab(row.ref.tab).columns}
+        for key, value in target.items():
+            if not same_value(row.current.get(key), value):
+                writes.append(CellWrite(row.ref, headers[key], value))
+    return writes, problems

@@ -1,0 +1,155 @@
+"""The sync as a service: read, validate, plan, carry out, write back. One function, no globals.
+
+The backends are passed in (see ``bootstrap`` for the real ones), so the same code runs on the
+local files, on Google, and on fakes in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sheetsync.adapters.flyer import FlyerFolder, load_flyer
+from sheetsync.core.plan import DraftOutcome, EventOutcome, Plan
+from sheetsync.core.planner import make_plan
+from sheetsync.core.summary import Summary, build_summary, previous_sync, summary_grid
+from sheetsync.core.validation import Problem, validate
+from sheetsync.core.writeback import CellWrite, compose
+from sheetsync.ports import Calendar, Mailbox, SheetStore, WriteReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Backend:
+    """The three ports a sync runs on, and the folder the flyer is read from (if any)."""
+
+    sheet: SheetStore
+    calendar: Calendar
+    mailbox: Mailbox
+    flyers: FlyerFolder | None = None
+
+
+@dataclass
+class SyncReport:
+    """What a sync did (or, for a dry run, would do). Carries no names or emails in ``counts``."""
+
+    plan: Plan
+    summary: Summary
+    writes: list[CellWrite]
+    problems: list[Problem]
+    events: Counter[str] = field(default_factory=Counter)
+    drafts: Counter[str] = field(default_factory=Counter)
+    write_report: WriteReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def created(self) -> int:
+        """Events and drafts created by this sync."""
+        return self.events["created"] + self.drafts["created"]
+
+    def counts(self) -> dict[str, object]:
+        """Figures safe to log: counts only."""
+        return {
+            "dry_run": self.dry_run,
+            "events": dict(self.events),
+            "drafts": dict(self.drafts),
+            "cells_written": self.write_report.cells_written if self.write_report else 0,
+            "rows_not_found": self.write_report.rows_not_found if self.write_report else 0,
+            "problems": len(self.problems),
+            "requests": self.requests,
+            "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def _simulated(plan: Plan) -> tuple[dict[str, EventOutcome], dict[str, DraftOutcome]]:
+    """Outcomes as if everything went through, for a dry run."""
+    events = {
+        e.event_id: EventOutcome(e.event_id, "cancelled" if e.cancelled else "created")
+        for e in plan.pending_events
+    }
+    drafts = {
+        d.message_id: DraftOutcome(d.message_id, "created", "(new draft)") for d in plan.drafts
+    }
+    return events, drafts
+
+
+def run_sync(
+    backend: Backend,
+    now: datetime,
+    dry_run: bool = False,
+    timer: Callable[[], float] = time.perf_counter,
+) -> SyncReport:
+    """Sync once. ``now`` is the time of the sync (timezone-aware).
+
+    A sync that changes things holds its Sheet throughout (a second one is refused with
+    ``SyncInProgressError``) and first asks every port whether it can write, so a read-only
+    or open workbook is refused before the calendar or the mailbox is touched. A dry run only
+    reads: it needs neither.
+    """
+    if dry_run:
+        return _sync_once(backend, now, True, timer)
+    for port in (backend.sheet, backend.calendar, backend.mailbox):
+        port.check_writable()
+    with backend.sheet.exclusive():
+        return _sync_once(backend, now, False, timer)
+
+
+def _sync_once(
+    backend: Backend,
+    now: datetime,
+    dry_run: bool,
+    timer: Callable[[], float],
+) -> SyncReport:
+    timings: dict[str, float] = {}
+    start = timer()
+    snapshot = backend.sheet.read()
+    timings["read"] = timer() - start
+
+    start = timer()
+    validated = validate(snapshot)
+    # Loaded once, before planning, so that a dry run reports the same flyer problem as a real
+    # sync, and the mailboxes attach bytes without opening any file.
+    flyer = load_flyer(validated.settings.flyer_file, backend.flyers)
+    plan = make_plan(validated, backend.sheet.namespace, now, flyer)
+    timings["plan"] = timer() - start
+
+    start = timer()
+    if dry_run:
+        event_outcomes, draft_outcomes = _simulated(plan)
+    else:
+        event_outcomes = {o.event_id: o for o in backend.calendar.apply(plan.pending_events)}
+        draft_outcomes = {o.message_id: o for o in backend.mailbox.ensure(plan.drafts)}
+    timings["apply"] = timer() - start
+
+    writes, extra = compose(plan, event_outcomes, draft_outcomes)
+    problems = [*plan.problems, *extra]
+    summary = build_summary(
+        validated, plan, problems, previous_sync(snapshot.tables.get("Summary"))
+    )
+    report = SyncReport(
+        plan=plan,
+        summary=summary,
+        writes=writes,
+        problems=problems,
+        events=Counter(o.action for o in event_outcomes.values()),
+        drafts=Counter(o.state for o in draft_outcomes.values()),
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        start = timer()
+        report.write_report = backend.sheet.write(writes, summary_grid(summary))
+        timings["write"] = timer() - start
+    report.timings = timings
+    for port in (backend.sheet, backend.calendar, backend.mailbox):
+        report.requests.update(port.request_counts())
+    # Counts only: the log never carries names, emails or tokens.
+    log.info("sync finished: %s", json.dumps(report.counts(), sort_keys=True))
+    return report
