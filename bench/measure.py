@@ -106,8 +106,9 @@ def setup_google(network: Network, url: str, folder: Path) -> str:
     Values go in as a person would type them (USER_ENTERED: dates as ISO text become dates).
     The flyer is written to ``folder`` (the Gmail adapter's attachments folder).
     """
+    from sheetsync.adapters.google.clients import build_clients
     from sheetsync.adapters.google.credentials import GoogleCredentials
-    from sheetsync.adapters.google.http import build_clients, retry_policy
+    from sheetsync.adapters.google.http import retry_policy
     from sheetsync.adapters.google.init import create_spreadsheet, sheet_ids
     from sheetsync.adapters.google.sheets import quote_title, raw_value
 

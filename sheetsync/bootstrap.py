@@ -71,9 +71,10 @@ def google_backend(
     tab's (``SHEETSYNC_CALENDAR_ID``).
     """
     from sheetsync.adapters.google.calendar import GoogleCalendar
+    from sheetsync.adapters.google.clients import batch_uri, build_clients
     from sheetsync.adapters.google.credentials import load_credentials
     from sheetsync.adapters.google.gmail import GmailMailbox
-    from sheetsync.adapters.google.http import DEFAULT_RETRY, batch_uri, build_clients
+    from sheetsync.adapters.google.http import DEFAULT_RETRY
     from sheetsync.adapters.google.sheets import GoogleSheetStore
 
     # Checked first: a refused folder is a configuration error whatever else is set.

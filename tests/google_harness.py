@@ -18,8 +18,8 @@ from googlekit import FAST, NOW, clients, template_sheet
 from port_harness import CalendarHarness, MailboxHarness, SheetHarness
 
 from sheetsync.adapters.google.calendar import GoogleCalendar
+from sheetsync.adapters.google.clients import batch_uri
 from sheetsync.adapters.google.gmail import GmailMailbox
-from sheetsync.adapters.google.http import batch_uri
 from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.core.cells import Cell
 

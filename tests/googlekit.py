@@ -14,8 +14,9 @@ from typing import Any
 from fakegoogle import FakeGoogle
 from google.auth.credentials import AnonymousCredentials
 
+from sheetsync.adapters.google.clients import build_clients
 from sheetsync.adapters.google.credentials import GoogleCredentials
-from sheetsync.adapters.google.http import build_clients, retry_policy
+from sheetsync.adapters.google.http import retry_policy
 from sheetsync.adapters.google.init import create_spreadsheet
 from sheetsync.adapters.google.sheets import quote_title, raw_value
 from sheetsync.bootstrap import google_backend

@@ -19,9 +19,8 @@ from fakegoogle import FakeGoogle
 from googleapiclient.errors import BatchError
 from googlekit import clients
 
+from sheetsync.adapters.google.batch import BatchCall, Batcher
 from sheetsync.adapters.google.http import (
-    BatchCall,
-    Batcher,
     RequestCounter,
     describe,
     http_status,

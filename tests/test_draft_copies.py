@@ -27,6 +27,7 @@ from googlekit import FAST, NOW, backend, clients, fill_rows, rows_by_name, temp
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheetsync.adapters.google.clients import batch_uri
 from sheetsync.adapters.google.draft_copies import (
     Copy,
     bare_message_id,
@@ -35,7 +36,6 @@ from sheetsync.adapters.google.draft_copies import (
     keeper,
 )
 from sheetsync.adapters.google.gmail import NOT_OURS, GmailMailbox
-from sheetsync.adapters.google.http import batch_uri
 from sheetsync.core.plan import DraftOutcome, DraftSpec
 from sheetsync.core.planner import INTRO_DRAFTED
 from sheetsync.service import run_sync

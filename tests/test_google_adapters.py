@@ -13,8 +13,9 @@ from googlekit import FAST, NOW, clients, demo_sheet, template_sheet
 
 from sheet_template import TEMPLATE
 from sheetsync.adapters.google.calendar import GoogleCalendar, sheet_tag
+from sheetsync.adapters.google.clients import batch_uri, build_clients
 from sheetsync.adapters.google.gmail import GmailMailbox
-from sheetsync.adapters.google.http import batch_uri, build_clients, is_transient, retry_policy
+from sheetsync.adapters.google.http import is_transient, retry_policy
 from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
 from sheetsync.core.table import RowRef, column_map, row_refs

@@ -10,18 +10,14 @@ from fakegoogle import FakeGoogle
 from google.auth.credentials import AnonymousCredentials, Credentials
 from googlekit import template_sheet
 
+from sheetsync.adapters.google.clients import batch_uri, build_clients, normalise_endpoint
 from sheetsync.adapters.google.credentials import (
     GMAIL_COMPOSE_SCOPE,
     GMAIL_READONLY_SCOPE,
     GoogleCredentials,
     load_credentials,
 )
-from sheetsync.adapters.google.http import (
-    batch_uri,
-    build_clients,
-    normalise_endpoint,
-    retry_policy,
-)
+from sheetsync.adapters.google.http import retry_policy
 from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.errors import BackendError, ConfigError
 

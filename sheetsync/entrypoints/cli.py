@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _init(args: argparse.Namespace) -> int:
     if args.google:
+        from sheetsync.adapters.google.clients import sheets_client
         from sheetsync.adapters.google.credentials import load_credentials
-        from sheetsync.adapters.google.http import sheets_client
         from sheetsync.adapters.google.init import create_spreadsheet
 
         endpoint = _api_endpoint(args)
@@ -120,7 +120,7 @@ def _init(args: argparse.Namespace) -> int:
 def _api_endpoint(args: argparse.Namespace) -> str | None:
     """The ``--api-endpoint`` (or ``SHEETSYNC_API_ENDPOINT``) URL, checked: a clear error, not
     a ``ValueError`` from deep inside the client builder."""
-    from sheetsync.adapters.google.http import normalise_endpoint
+    from sheetsync.adapters.google.clients import normalise_endpoint
 
     try:
         return normalise_endpoint(args.api_endpoint)

@@ -22,13 +22,10 @@ from typing import Any
 
 from google.api_core.retry import Retry
 
+from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
 from sheetsync.adapters.google.http import (
     DEFAULT_RETRY,
-    BatchCall,
-    Batcher,
-    CallResult,
     RequestCounter,
-    refused_by_store,
     short_reason,
     to_backend_error,
 )

@@ -36,16 +36,13 @@ from typing import Any, Literal
 
 from google.api_core.retry import Retry
 
+from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
 from sheetsync.adapters.google.draft_copies import Copy, bare_message_id, carries, copy_of, keeper
 from sheetsync.adapters.google.http import (
     DEFAULT_RETRY,
-    BatchCall,
-    Batcher,
-    CallResult,
     RequestCounter,
     error_reasons,
     http_status,
-    refused_by_store,
     short_reason,
     to_backend_error,
 )
