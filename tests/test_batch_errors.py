@@ -113,7 +113,7 @@ def _batcher(garbled: _GarbledServer, mode: str, garble: int) -> Batcher:
 
 def _calls(fake: FakeGoogle, count: int) -> list[BatchCall]:
     _, _, gmail = clients(fake)
-    drafts = gmail.users().drafts()
+    drafts = gmail().users().drafts()
     return [BatchCall(str(n), lambda: drafts.list(userId="me", maxResults=1)) for n in range(count)]
 
 

@@ -89,8 +89,8 @@ def test_without_an_endpoint_the_clients_address_google():
     # Built offline (static discovery); no request is made.
     gc, calendar, gmail = build_clients(None, AnonymousCredentials())
     assert type(gc.http_client).__name__ == "HTTPClient"
-    assert calendar._baseUrl == "https://www.googleapis.com/calendar/v3/"
-    assert gmail._baseUrl == "https://gmail.googleapis.com/"
+    assert calendar()._baseUrl == "https://www.googleapis.com/calendar/v3/"
+    assert gmail()._baseUrl == "https://gmail.googleapis.com/"
 
 
 def test_with_an_endpoint_every_client_addresses_it():
@@ -98,8 +98,8 @@ def test_with_an_endpoint_every_client_addresses_it():
     assert gc.http_client._rewrite(
         "https://sheets.googleapis.com/v4/spreadsheets/x/values:batchGet?ranges=A"
     ) == ("http://127.0.0.1:9/v4/spreadsheets/x/values:batchGet?ranges=A")
-    assert calendar._baseUrl == "http://127.0.0.1:9/calendar/v3/"
-    assert gmail._baseUrl == "http://127.0.0.1:9/"
+    assert calendar()._baseUrl == "http://127.0.0.1:9/calendar/v3/"
+    assert gmail()._baseUrl == "http://127.0.0.1:9/"
 
 
 class _RevokedCredentials(Credentials):

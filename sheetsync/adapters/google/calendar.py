@@ -23,6 +23,7 @@ from typing import Any
 from google.api_core.retry import Retry
 
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
+from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.http import (
     DEFAULT_RETRY,
     RequestCounter,
@@ -57,17 +58,22 @@ def _differs(event: dict[str, Any], spec: EventSpec) -> tuple[bool, bool]:
 
 
 class GoogleCalendar(Calendar):
-    """Events in a Google Calendar, through an injected googleapiclient Calendar v3 service."""
+    """Events in a Google Calendar, through an injected googleapiclient Calendar v3 service.
+
+    ``service`` is a factory of that service (``clients.service_factory``), called on first use.
+    """
 
     def __init__(
         self,
-        service: Any,
+        service: ServiceFactory,
         namespace: str,
         batch_uri: str,
         retry: Retry = DEFAULT_RETRY,
         calendar_id: str | None = None,
     ) -> None:
-        self.service = service
+        #: Builds the service on first use: a sync with no event to write never loads
+        #: googleapiclient (see ``clients``).
+        self._service = service
         self.tag = sheet_tag(namespace)
         self.retry = retry
         #: Overrides the calendar id of every spec (``SHEETSYNC_CALENDAR_ID``).
@@ -82,7 +88,7 @@ class GoogleCalendar(Calendar):
         method, from the discovery document) on each ``service.events()`` call, which cost
         milliseconds and kilobytes per event when done per call."""
         if self._events is None:
-            self._events = self.service.events()
+            self._events = self._service().events()
         return self._events
 
     def _calendar(self, spec: EventSpec) -> str:

@@ -12,6 +12,7 @@ run) reads the Sheet only and never needs them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -140,34 +141,32 @@ def api_service(
     )
 
 
-class LazyService:
-    """A googleapiclient service built on first use (see the module docstring).
+#: A googleapiclient service on demand: built on the first call, the same one returned after.
+ServiceFactory = Callable[[], Any]
 
-    Every attribute is the built service's, so it stands in for the service anywhere.
+
+def service_factory(
+    api: Literal["calendar", "gmail"],
+    credentials: Credentials,
+    endpoint: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ServiceFactory:
+    """``api``'s service (see ``api_service``), built and googleapiclient loaded on first call.
+
+    Cached so that every call of one adapter shares one service, and with it one connection.
     """
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self._lazy_build: Callable[[], Any] | None = build
-        self._lazy_service: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names the proxy itself lacks: the service's.
-        if name.startswith("_lazy_"):
-            raise AttributeError(name)
-        if self._lazy_build is not None:
-            self._lazy_service = self._lazy_build()
-            self._lazy_build = None
-        return getattr(self._lazy_service, name)
+    return functools.cache(functools.partial(api_service, api, credentials, endpoint, timeout))
 
 
 def build_clients(
     endpoint: str | None,
     credentials: GoogleCredentials | Credentials,
     timeout: float = DEFAULT_TIMEOUT,
-) -> tuple[gspread.Client, Any, Any]:
+) -> tuple[gspread.Client, ServiceFactory, ServiceFactory]:
     """(gspread client, Calendar v3 service, Gmail v1 service), all on Google or on ``endpoint``.
 
-    The two services are :class:`LazyService`: built, with googleapiclient loaded, on first use.
+    The two services come as factories (``service_factory``): each is built, with
+    googleapiclient loaded, when the adapter first calls it.
 
     ``endpoint`` (``--api-endpoint`` / ``SHEETSYNC_API_ENDPOINT``) is a host laid out like
     Google: ``/v4/spreadsheets/...``, ``/calendar/v3/...``, ``/gmail/v1/...`` and the batch
@@ -177,6 +176,6 @@ def build_clients(
         credentials = GoogleCredentials.single(credentials)
     return (
         sheets_client(credentials.sheets, endpoint, timeout),
-        LazyService(lambda: api_service("calendar", credentials.calendar, endpoint, timeout)),
-        LazyService(lambda: api_service("gmail", credentials.gmail, endpoint, timeout)),
+        service_factory("calendar", credentials.calendar, endpoint, timeout),
+        service_factory("gmail", credentials.gmail, endpoint, timeout),
     )

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from google.api_core.retry import Retry
 
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
+from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.draft_copies import Copy, bare_message_id, carries, copy_of, keeper
 from sheetsync.adapters.google.http import (
     DEFAULT_RETRY,
@@ -100,18 +101,22 @@ def _verdict(hit: _Hit | None, message_id: str) -> bool | str:
 
 
 class GmailMailbox(Mailbox):
-    """Drafts in Gmail, through an injected googleapiclient Gmail v1 service."""
+    """Drafts in Gmail, through an injected googleapiclient Gmail v1 service.
+
+    ``service`` is a factory of that service (``clients.service_factory``), called on first use.
+    """
 
     def __init__(
         self,
-        service: Any,
+        service: ServiceFactory,
         batch_uri: str,
         retry: Retry = DEFAULT_RETRY,
         check_sent: bool = True,
         user_id: str = "me",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.service = service
+        #: Builds the service on first use (see ``clients``).
+        self._service = service
         #: Whether to search sent mail (needs a read scope; see
         #: ``sheetsync.adapters.google.credentials``).
         self.check_sent = check_sent
@@ -129,13 +134,13 @@ class GmailMailbox(Mailbox):
     @property
     def drafts(self) -> Any:
         if self._drafts is None:
-            self._drafts = self.service.users().drafts()
+            self._drafts = self._service().users().drafts()
         return self._drafts
 
     @property
     def messages(self) -> Any:
         if self._messages is None:
-            self._messages = self.service.users().messages()
+            self._messages = self._service().users().messages()
         return self._messages
 
     # -- calls ------------------------------------------------------------------------------
