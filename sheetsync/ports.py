@@ -40,8 +40,15 @@ class SheetStore(abc.ABC):
         """Every tab, in one go."""
 
     @abc.abstractmethod
-    def write(self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]) -> WriteReport:
-        """Write sync-owned cells, found again by ``RowRef``, and replace the Summary tab."""
+    def write(
+        self, snapshot: Snapshot, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
+    ) -> WriteReport:
+        """Write sync-owned cells, found again by ``RowRef``, and replace the Summary tab.
+
+        ``snapshot`` is what this sync's ``read`` returned. A store may take from it only what
+        no person changes meanwhile (the wholly sync-owned Summary tab); a row's place is
+        always found again, as it may have moved since.
+        """
 
     def request_counts(self) -> dict[str, int]:
         """Requests made so far, by API (empty for backends without requests)."""

@@ -145,7 +145,7 @@ def _sync_once(
     )
     if not dry_run:
         start = timer()
-        report.write_report = backend.sheet.write(writes, summary_grid(summary))
+        report.write_report = backend.sheet.write(snapshot, writes, summary_grid(summary))
         timings["write"] = timer() - start
     report.timings = timings
     for port in (backend.sheet, backend.calendar, backend.mailbox):

@@ -18,7 +18,7 @@ from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.adapters.google.http import is_transient, retry_policy
 from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
-from sheetsync.core.table import RowRef, column_map, row_refs
+from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
 from sheetsync.core.writeback import CellWrite
 from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import BackendError
@@ -47,8 +47,8 @@ def sheet_store(server: FakeGoogle, spreadsheet_id: str) -> GoogleSheetStore:
     return GoogleSheetStore(gc, spreadsheet_id, FAST)
 
 
-def contact_refs(store: GoogleSheetStore) -> list[RowRef]:
-    table = store.read().table("Contacts")
+def contact_refs(snapshot: Snapshot) -> list[RowRef]:
+    table = snapshot.table("Contacts")
     tab = TEMPLATE.tab("Contacts")
     return [r for r in row_refs(table, tab, column_map(table, tab)) if r is not None]
 
@@ -75,9 +75,11 @@ def test_read_is_one_batch_get_of_every_tab_with_serial_dates(server):
 def test_write_is_two_requests_raw_and_keeps_formula_text(server):
     sid = demo_sheet(server)
     store = sheet_store(server, sid)
-    first, second = contact_refs(store)[:2]
+    snapshot = store.read()
+    first, second = contact_refs(snapshot)[:2]
     server.reset_log()
     report = store.write(
+        snapshot,
         [
             CellWrite(first, "Sync status", "=1+1"),
             CellWrite(first, "Next follow-up", DAY),
@@ -115,23 +117,39 @@ def test_adjacent_cells_of_a_row_go_in_one_range_and_gaps_split_them():
 def test_summary_is_padded_so_old_content_is_cleared(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write([], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
-    store.write([], [["new"]])
+    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.write(store.read(), [], [["new"]])
     assert server.sheet_rows(sid, "Summary") == [["new"]]
 
 
-def test_summary_only_write_after_a_read_is_one_request(server):
+def test_summary_only_write_is_one_request_sized_by_the_snapshot_it_is_given(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write([], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
-    store.read()
+    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    snapshot = store.read()
+    # Another store, which never read: all it knows of the Sheet is the snapshot it is given.
+    writer = sheet_store(server, sid)
     server.reset_log()
-    report = store.write([], [["new"]])
-    # No cell to find again: the Summary is sync-owned and its size is known from the read.
+    report = writer.write(snapshot, [], [["new"]])
+    # No cell to find again: the Summary is sync-owned and its size is known from the snapshot.
     assert [r.method_id for r in server.requests("sheets")] == [
         "sheets.spreadsheets.values.batchUpdate"
     ]
     assert report.summary_written and report.cells_written == 0
+    assert server.sheet_rows(sid, "Summary") == [["new"]]
+
+
+def test_a_snapshot_without_the_summary_makes_the_write_read_it_again(server):
+    sid = template_sheet(server)
+    store = sheet_store(server, sid)
+    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.read()  # what this store read earlier is not used: only the snapshot given
+    server.reset_log()
+    store.write(Snapshot({}), [], [["new"]])
+    assert [r.method_id for r in server.requests("sheets")] == [
+        "sheets.spreadsheets.values.batchGet",
+        "sheets.spreadsheets.values.batchUpdate",
+    ]
     assert server.sheet_rows(sid, "Summary") == [["new"]]
 
 
@@ -143,8 +161,10 @@ def test_sheets_request_count_does_not_grow_with_the_sheet(server):
         sid, body={"valueInputOption": "RAW", "data": [{"range": "Contacts!A2", "values": rows}]}
     )
     store = sheet_store(server, sid)
-    refs = contact_refs(store)
-    store.write([CellWrite(ref, "Sync status", "OK") for ref in refs], [["s"]])
+    snapshot = store.read()
+    store.write(
+        snapshot, [CellWrite(ref, "Sync status", "OK") for ref in contact_refs(snapshot)], [["s"]]
+    )
     assert store.request_counts() == {"sheets": 3}
 
 

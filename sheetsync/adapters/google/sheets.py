@@ -9,8 +9,8 @@ Owns how the Sheet is read and written, at a fixed cost whatever its size:
   sends a value into a wrong row), then ONE ``values.batchUpdate`` with every cell and the
   Summary grid. When no cell but the Summary's changes (a steady-state sync), the re-read is
   skipped: the Summary tab is wholly sync-owned, so there is no row to find again, and its old
-  size (to blank what the new grid does not cover) is known from the sync's own read. A steady
-  sync is then one read and one write.
+  size (to blank what the new grid does not cover) is known from the snapshot the sync read
+  (which ``write`` is given). A steady sync is then one read and one write.
 
 Values are written with ``valueInputOption=RAW``: a name starting with ``=`` stays text. Dates
 are written as ISO text (``2026-03-04``): RAW stores a number as a number, so a serial would
@@ -136,8 +136,6 @@ class GoogleSheetStore(SheetStore):
         self.retry = retry
         self.tabs = tuple(tabs) if tabs is not None else tuple(t.name for t in TEMPLATE.tabs)
         self.counter = RequestCounter()
-        #: The Summary tab as the last ``read`` found it (None before a read).
-        self._summary_read: Table | None = None
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -181,23 +179,27 @@ class GoogleSheetStore(SheetStore):
             tables = self.retry(self._read_tabs)(self.tabs)
         except GOOGLE_ERRORS as exc:
             raise to_backend_error(exc, "Reading the Sheet") from None
-        self._summary_read = tables.get(SUMMARY)
         return Snapshot(tables)
 
-    def write(self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]) -> WriteReport:
+    def write(
+        self, snapshot: Snapshot, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
+    ) -> WriteReport:
         # The re-read, the row look-up and the update are retried together, so a retry after a
         # pause finds the rows where they are then.
         try:
-            return self.retry(self._write_once)(writes, summary)
+            return self.retry(self._write_once)(snapshot.tables.get(SUMMARY), writes, summary)
         except GOOGLE_ERRORS as exc:
             raise to_backend_error(exc, "Writing back to the Sheet") from None
 
     def _write_once(
-        self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
+        self,
+        summary_read: Table | None,
+        writes: Sequence[CellWrite],
+        summary: Sequence[Sequence[Cell]],
     ) -> WriteReport:
         # The re-read tables are dropped once the ranges are built, before the update's
         # request and reply take their own memory (at 10,000 contacts both are megabytes).
-        data, report = self._value_ranges(writes, summary)
+        data, report = self._value_ranges(summary_read, writes, summary)
         self.counter.round_trips += 1
         # gspread's values_batch_update with a partial response: Google answers every range
         # with an UpdateValuesResponse unless told to send only what we read (nothing).
@@ -211,16 +213,22 @@ class GoogleSheetStore(SheetStore):
         return report
 
     def _value_ranges(
-        self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
+        self,
+        summary_read: Table | None,
+        writes: Sequence[CellWrite],
+        summary: Sequence[Sequence[Cell]],
     ) -> tuple[list[dict[str, Any]], WriteReport]:
-        """Every range to update (the rows found again by a re-read), and the counts."""
+        """Every range to update (the rows found again by a re-read), and the counts.
+
+        ``summary_read`` is the Summary tab as the sync read it (``None``: read it again).
+        """
         report = WriteReport()
         tabs = tabs_written(writes)
-        if tabs or self._summary_read is None:
+        if tabs or summary_read is None:
             fresh = self._read_tabs([*tabs, SUMMARY])
         else:
             # Only the Summary to write: nothing to find again (see the module docstring).
-            fresh = {SUMMARY: self._summary_read}
+            fresh = {SUMMARY: summary_read}
         placed, report.rows_not_found = place(writes, Snapshot(fresh))
         report.cells_written = len(placed)
         data: list[dict[str, Any]] = []

@@ -172,7 +172,11 @@ class XlsxStore(SheetStore):
         finally:
             wb.close()
 
-    def write(self, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]) -> WriteReport:
+    def write(
+        self, snapshot: Snapshot, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
+    ) -> WriteReport:
+        """As ``SheetStore.write``; ``snapshot`` spares nothing here: the workbook is loaded
+        whole anyway, and every row is found again in what the file holds now."""
         report = WriteReport()
         # Read the values again to find each row where it is now; write into the full workbook,
         # which keeps formulas and formatting.
