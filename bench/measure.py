@@ -109,8 +109,9 @@ def setup_google(network: Network, url: str, folder: Path) -> str:
     from sheetsync.adapters.google.clients import build_clients
     from sheetsync.adapters.google.credentials import GoogleCredentials
     from sheetsync.adapters.google.http import retry_policy
-    from sheetsync.adapters.google.init import create_spreadsheet, sheet_ids
+    from sheetsync.adapters.google.init import create_spreadsheet
     from sheetsync.adapters.google.sheets import quote_title, raw_value
+    from sheetsync.adapters.google.template_requests import sheet_ids
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "flyer.pdf").write_bytes(FLYER_PDF)

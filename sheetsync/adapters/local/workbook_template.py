@@ -2,7 +2,8 @@
 
 Header rows are frozen, dropdowns are data validation lists, and sync-owned columns are greyed
 with a note on their header. Inline list validations and plain styles are what Google Sheets
-imports cleanly (it turns them into dropdowns and keeps the fills).
+imports cleanly (it turns them into dropdowns and keeps the fills). The colours, notes and
+formats are ``sheet_template.look``'s, which the Google ``init`` reads too.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sheet_template import PLACEHOLDERS, TEMPLATE, Kind, Tab
+from sheet_template import TEMPLATE, Kind, Tab, look
+from sheet_template.tabs import SETTINGS, TEMPLATES
 from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell
 from sheetsync.core.cells import Cell
 from sheetsync.core.letters import placeholders
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-SYNC_HEADER_FILL = PatternFill("solid", fgColor="BFBFBF")
-SYNC_FILL = PatternFill("solid", fgColor="EDEDED")
-#: Rows that get dropdowns and the sync-owned shading (Google Sheets grows them on import).
-PREPARED_ROWS = 1000
+HEADER_FILL = PatternFill("solid", fgColor=look.HEADER_FILL)
+SYNC_HEADER_FILL = PatternFill("solid", fgColor=look.SYNC_HEADER_FILL)
+SYNC_FILL = PatternFill("solid", fgColor=look.SYNC_FILL)
+PREPARED_ROWS = look.PREPARED_ROWS
 #: Excel refuses an inline validation list longer than this.
 MAX_INLINE_LIST = 255
 
@@ -45,9 +46,9 @@ def _table_tab(ws: Any, tab: Tab) -> None:
         cell.font = Font(bold=True, italic=col.sync_owned)
         cell.fill = SYNC_HEADER_FILL if col.sync_owned else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        note = ("Sync-owned: " if col.sync_owned else "") + (col.note or "")
-        if note.strip():
-            cell.comment = Comment(note.strip(), "sheetsync")
+        note = look.header_note(tab, col)
+        if note:
+            cell.comment = Comment(note, "sheetsync")
         letter = get_column_letter(index)
         ws.column_dimensions[letter].width = col.width
         area = f"{letter}2:{letter}{PREPARED_ROWS}"
@@ -63,7 +64,7 @@ def _table_tab(ws: Any, tab: Tab) -> None:
                 ws.cell(row=row, column=index).fill = SYNC_FILL
         if col.kind is Kind.DATE:
             for row in range(2, PREPARED_ROWS + 1):
-                ws.cell(row=row, column=index).number_format = "yyyy-mm-dd"
+                ws.cell(row=row, column=index).number_format = look.DATE_FORMAT
     ws.freeze_panes = "B2"
 
 
@@ -90,8 +91,6 @@ def _templates_tab(ws: Any, tab: Tab) -> None:
         body = ws.cell(row=row, column=3, value=letter.body)
         body.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=row, column=4, value=", ".join("{" + p + "}" for p in used))
-    sources = "\n".join("{" + name + "}: " + source for name, source in PLACEHOLDERS.items())
-    ws.cell(row=1, column=4).comment = Comment("Placeholders you can use:\n" + sources, "sheetsync")
 
 
 def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
@@ -100,15 +99,15 @@ def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
     wb.remove(wb.active)
     for tab in TEMPLATE.tabs:
         ws = wb.create_sheet(tab.name)
-        ws.sheet_properties.tabColor = "808080" if tab.name == "Summary" else "4472C4"
-        if tab.name == "Settings":
+        ws.sheet_properties.tabColor = look.tab_colour(tab)
+        if tab.name == SETTINGS.name:
             _settings_tab(ws, tab)
-        elif tab.name == "Templates":
+        elif tab.name == TEMPLATES.name:
             _templates_tab(ws, tab)
         elif tab.columns:
             _table_tab(ws, tab)
         else:
-            ws["A1"] = "Run a sync to fill this tab. It is rewritten by every sync."
+            ws["A1"] = look.SUMMARY_PLACEHOLDER
         for r, values in enumerate((rows or {}).get(tab.name, []), 2):
             for c, value in enumerate(values, 1):
                 set_cell(ws, r, c, value)

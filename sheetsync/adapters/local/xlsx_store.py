@@ -18,6 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sheet_template import look
+from sheet_template.tabs import SUMMARY
 from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell
@@ -33,8 +35,6 @@ if TYPE_CHECKING:
 # openpyxl loads on first use (about 80 ms): the Google backend, which the Cloud Functions use,
 # never needs it, and the composition root imports this module whichever backend is chosen.
 
-DATE_FORMAT = "yyyy-mm-dd"
-
 
 def set_cell(ws: Worksheet, row: int, column: int, value: Cell) -> None:
     """Set a value; text stays text even when it starts with '=' (never a formula)."""
@@ -45,7 +45,7 @@ def set_cell(ws: Worksheet, row: int, column: int, value: Cell) -> None:
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
     if isinstance(value, date):
-        cell.number_format = DATE_FORMAT
+        cell.number_format = look.DATE_FORMAT
 
 
 def _table(ws: Any) -> Table:
@@ -101,10 +101,11 @@ def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
-    index = wb.sheetnames.index("Summary") if "Summary" in wb.sheetnames else 0
-    if "Summary" in wb.sheetnames:
-        wb.remove(wb["Summary"])
-    ws = wb.create_sheet("Summary", index)
+    name = SUMMARY.name
+    index = wb.sheetnames.index(name) if name in wb.sheetnames else 0
+    if name in wb.sheetnames:
+        wb.remove(wb[name])
+    ws = wb.create_sheet(name, index)
     for r, row in enumerate(grid, 1):
         for c, value in enumerate(row, 1):
             set_cell(ws, r, c, value)
@@ -115,8 +116,8 @@ def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
         ws.column_dimensions[letter].width = width
     if len(grid) > GOAL_HEADER_ROW:
         chart = BarChart()
-        chart.title = "Progress towards the goals"
-        chart.y_axis.title = "Relationships"
+        chart.title = look.CHART_TITLE
+        chart.y_axis.title = look.CHART_AXIS_TITLE
         first, last = GOAL_HEADER_ROW, GOAL_HEADER_ROW + GOAL_COUNT
         chart.add_data(Reference(ws, min_col=3, min_row=first, max_row=last), titles_from_data=True)
         chart.add_data(Reference(ws, min_col=7, min_row=first, max_row=last), titles_from_data=True)
