@@ -35,7 +35,8 @@ from sheetsync.adapters.google.draft_copies import (
     header_message_id,
     keeper,
 )
-from sheetsync.adapters.google.gmail import NOT_OURS, GmailMailbox
+from sheetsync.adapters.google.draft_lookup import NOT_OURS
+from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.core.plan import DraftOutcome, DraftSpec
 from sheetsync.core.planner import INTRO_DRAFTED
 from sheetsync.service import run_sync

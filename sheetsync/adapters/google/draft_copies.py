@@ -4,7 +4,7 @@ A search (``rfc822msgid:``) only suggests which drafts carry a Message-ID: a sta
 that ignores ``q`` answers with every draft. Before a draft is deleted, or a search hit is taken
 for "this draft exists" or "this was sent", the draft (or message) is read back by its own id
 and its own ``Message-ID`` header compared with ours. This module owns that comparison and the
-choice of the copy to keep; the Gmail calls are the mailbox adapter's.
+choice of the copy to keep; the Gmail calls are ``gmail_calls``'s.
 
 Which copy is kept: the earliest created (the message's ``internalDate``), ties broken by the
 smaller draft id. Two syncs cleaning up at once (the schedule and "Sync now") must never delete
