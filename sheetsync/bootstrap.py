@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# Re-exported: the entry points take the time from the composition root too.
+from sheetsync.adapters.clock import utc_now as utc_now
 from sheetsync.adapters.flyer import FlyerFolder
 from sheetsync.adapters.local.eml_mailbox import EmlMailbox
 from sheetsync.adapters.local.ics_calendar import IcsCalendar
@@ -19,10 +21,6 @@ if TYPE_CHECKING:
     from google.api_core.retry import Retry
 
     from sheetsync.adapters.google.credentials import GoogleCredentials
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_paths(workbook: Path) -> dict[str, Path]:

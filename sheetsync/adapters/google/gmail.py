@@ -19,12 +19,12 @@ through), and takes a hit only once it reads back as ours. The calls themselves 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from google.api_core.retry import Retry
 
+from sheetsync.adapters.clock import Clock, utc_now
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
 from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.draft_cleanup import remove_second_copies
@@ -54,7 +54,7 @@ class GmailMailbox(Mailbox):
         retry: Retry = DEFAULT_RETRY,
         check_sent: bool = True,
         user_id: str = "me",
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.calls = GmailCalls(service, user_id)
         self.clock = clock

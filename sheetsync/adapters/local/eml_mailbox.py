@@ -7,11 +7,11 @@ comes inside the ``DraftSpec`` (loaded by ``sheetsync.adapters.flyer``): no othe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from sheetsync.adapters.clock import Clock, utc_now
 from sheetsync.adapters.local.files import check_folder, file_error, reason, write_atomically
 from sheetsync.adapters.mime import build_message
 from sheetsync.core.plan import DraftOutcome, DraftSpec
@@ -25,7 +25,7 @@ class EmlMailbox(Mailbox):
     def __init__(
         self,
         folder: Path,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.folder = folder
         self.clock = clock

@@ -11,11 +11,12 @@ a SEQUENCE) is rewritten, as any event of ours that differs from what is wanted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sheetsync.adapters.clock import Clock, utc_now
 from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
 from sheetsync.core.plan import EventOutcome, EventSpec
 from sheetsync.errors import BackendError
@@ -67,7 +68,7 @@ def _differs(event: Any, spec: EventSpec) -> tuple[bool, bool]:
 class IcsCalendar(Calendar):
     """Events in one ``.ics`` file."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(self, path: Path, clock: Clock = utc_now):
         self.path = path
         self.clock = clock
 
