@@ -30,6 +30,7 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_UPDATE_URL
 from gspread.utils import rowcol_to_a1
 
 from sheet_template import TEMPLATE
+from sheet_template.tabs import SUMMARY
 from sheetsync.adapters.google.http import (
     DEFAULT_RETRY,
     GOOGLE_ERRORS,
@@ -44,7 +45,6 @@ from sheetsync.core.writeback import CellWrite, place, tabs_written
 from sheetsync.errors import ConfigError
 from sheetsync.ports import SheetStore, WriteReport
 
-SUMMARY = "Summary"
 #: How values come back: raw numbers and booleans, dates as serial day numbers.
 READ_PARAMS: dict[str, Any] = {
     "valueRenderOption": "UNFORMATTED_VALUE",
@@ -187,7 +187,7 @@ class GoogleSheetStore(SheetStore):
         # The re-read, the row look-up and the update are retried together, so a retry after a
         # pause finds the rows where they are then.
         try:
-            return self.retry(self._write_once)(snapshot.tables.get(SUMMARY), writes, summary)
+            return self.retry(self._write_once)(snapshot.tables.get(SUMMARY.name), writes, summary)
         except GOOGLE_ERRORS as exc:
             raise to_backend_error(exc, "Writing back to the Sheet") from None
 
@@ -225,10 +225,10 @@ class GoogleSheetStore(SheetStore):
         report = WriteReport()
         tabs = tabs_written(writes)
         if tabs or summary_read is None:
-            fresh = self._read_tabs([*tabs, SUMMARY])
+            fresh = self._read_tabs([*tabs, SUMMARY.name])
         else:
             # Only the Summary to write: nothing to find again (see the module docstring).
-            fresh = {SUMMARY: summary_read}
+            fresh = {SUMMARY.name: summary_read}
         placed, report.rows_not_found = place(writes, Snapshot(fresh))
         report.cells_written = len(placed)
         data: list[dict[str, Any]] = []
@@ -238,7 +238,7 @@ class GoogleSheetStore(SheetStore):
                 if cell.tab == tab_name:
                     cells.setdefault(cell.row, {})[cell.column] = raw_value(cell.value)
             data += _row_runs(tab_name, cells)
-        data.append(self._summary_range(summary, fresh.get(SUMMARY)))
+        data.append(self._summary_range(summary, fresh.get(SUMMARY.name)))
         return data, report
 
     def _summary_range(
@@ -255,7 +255,7 @@ class GoogleSheetStore(SheetStore):
             line = list(summary[r]) if r < len(summary) else []
             grid.append([raw_value(v) for v in line] + [""] * (cols - len(line)))
         return {
-            "range": f"{quote_title(SUMMARY)}!A1:{rowcol_to_a1(rows, cols)}",
+            "range": f"{quote_title(SUMMARY.name)}!A1:{rowcol_to_a1(rows, cols)}",
             "majorDimension": "ROWS",
             "values": grid,
         }
