@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell
 from sheetsync.core.plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
 from sheetsync.core.table import Snapshot
@@ -63,12 +62,13 @@ class SheetStore(abc.ABC):
         """
         return None
 
+    @abc.abstractmethod
     def exclusive(self) -> AbstractContextManager[None]:
         """Held for the whole of a sync that changes things: one at a time per Sheet.
 
-        Raises ``SyncInProgressError`` when another sync of the same Sheet holds it.
+        Raises ``SyncInProgressError`` when another sync of the same Sheet holds it
+        (``sheetsync.adapters.synclock``).
         """
-        return one_sync_at_a_time(f"sheet:{self.namespace}")
 
 
 class Calendar(abc.ABC):

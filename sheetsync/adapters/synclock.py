@@ -9,28 +9,22 @@ holds the Sheet for its whole run:
   sync and the add-on's "Sync now"), a set of the Sheets being synced, keyed by the Sheet's
   identity (its spreadsheet id; a workbook's resolved path);
 * on the local backend also across processes (a CLI sync and a functions-framework sync of one
-  workbook), an OS lock (``flock``) on a hidden lock file beside the workbook. The kernel drops
-  the lock when the process ends, however it ends, so a crash never leaves a stale lock; the
-  small lock file itself stays (removing it while another process waits on it would let two
-  processes lock two different files).
+  workbook), an OS lock on a file beside the workbook (``local.file_lock``), which the store
+  passes in as ``across_processes``.
 
 A second sync is refused at once with :class:`SyncInProgressError` (HTTP 409) rather than made
 to wait: a sync can take minutes, longer than a request should hang, and the caller (Cloud
 Scheduler's retry, a person clicking again) can simply try later. Dry runs only read, so they
 take no lock and may run alongside a sync.
-
-Where ``fcntl`` does not exist (Windows), only the in-process lock applies.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import AbstractContextManager
 
-from sheetsync.adapters.local.files import NEW_FILE_MODE, file_error
 from sheetsync.errors import SyncInProgressError
 
 BUSY = "a sync of this spreadsheet is already running; try again in a few minutes"
@@ -40,8 +34,10 @@ _guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def one_sync_at_a_time(key: str, lock_file: Path | None = None) -> Iterator[None]:
-    """Hold the Sheet named by ``key`` (and ``lock_file``, across processes) while inside.
+def one_sync_at_a_time(
+    key: str, across_processes: AbstractContextManager[None] | None = None
+) -> Iterator[None]:
+    """Hold the Sheet named by ``key`` while inside (and ``across_processes``, entered after).
 
     Raises :class:`SyncInProgressError` at once if another sync holds it.
     """
@@ -50,29 +46,8 @@ def one_sync_at_a_time(key: str, lock_file: Path | None = None) -> Iterator[None
             raise SyncInProgressError(BUSY)
         _running.add(key)
     try:
-        with _file_lock(lock_file) if lock_file is not None else contextlib.nullcontext():
+        with across_processes if across_processes is not None else contextlib.nullcontext():
             yield
     finally:
         with _guard:
             _running.discard(key)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows (see the module docstring)
-        yield
-        return
-    try:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, NEW_FILE_MODE)
-    except OSError as error:
-        raise file_error("create the lock file", path, error) from None
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyncInProgressError(BUSY) from None
-        yield
-    finally:
-        os.close(handle)  # closing the descriptor releases the lock

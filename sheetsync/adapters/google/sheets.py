@@ -21,6 +21,7 @@ ISO text reads the same everywhere, sorts correctly and is parsed back by ``cell
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ from sheetsync.adapters.google.http import (
     http_status,
     to_backend_error,
 )
+from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell, as_text
 from sheetsync.core.ids import check_spreadsheet_id
 from sheetsync.core.table import Snapshot, Table
@@ -259,6 +261,10 @@ class GoogleSheetStore(SheetStore):
             "majorDimension": "ROWS",
             "values": grid,
         }
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        # Keyed by the spreadsheet id, the Sheet's identity (see ``synclock``).
+        return one_sync_at_a_time(f"sheet:{self.namespace}")
 
     def request_counts(self) -> dict[str, int]:
         return {"sheets": self.counter.round_trips}

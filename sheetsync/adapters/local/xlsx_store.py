@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sheet_template import look
 from sheet_template.tabs import SUMMARY
+from sheetsync.adapters.local.file_lock import holding, lock_file
 from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell
@@ -91,11 +92,6 @@ def open_in(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def lock_file(path: Path) -> Path:
-    """The hidden file beside the workbook that syncs lock, one process at a time."""
-    return path.parent / f".{path.name}.sheetsync-lock"
-
-
 def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
     """Replace the Summary tab with ``grid`` and a chart of the goals."""
     from openpyxl.chart import BarChart, Reference
@@ -161,7 +157,7 @@ class XlsxStore(SheetStore):
     def exclusive(self) -> AbstractContextManager[None]:
         # Two paths to one file (a symlink, "./book.xlsx") are one workbook.
         real = self.path.resolve()
-        return one_sync_at_a_time(f"workbook:{real}", lock_file(real))
+        return one_sync_at_a_time(f"workbook:{real}", holding(lock_file(real)))
 
     def read(self) -> Snapshot:
         # data_only: formulas a person typed are read as the values they last showed.
