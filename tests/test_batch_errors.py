@@ -1,4 +1,4 @@
-"""Unreadable batch replies: googleapiclient's ``BatchError`` through ``google_http``.
+"""Unreadable batch replies: googleapiclient's ``BatchError`` through the ``Batcher``.
 
 googleapiclient raises ``BatchError`` (an ``HttpError`` subclass) when a batch reply cannot be
 read: not multipart (with the envelope's response), or a part without a valid Content-ID
