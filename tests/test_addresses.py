@@ -19,7 +19,7 @@ from googlekit import NOW
 
 from sheet_template import tabs as t
 from sheetsync.adapters.mime import build_message
-from sheetsync.core import cells
+from sheetsync.core import cells, emails
 from sheetsync.core.plan import DraftSpec
 from sheetsync.service import run_sync
 
@@ -46,13 +46,13 @@ def address_problems(header_block: bytes) -> list[bytes]:
 @pytest.mark.parametrize("text", ["josé@example.com", "zoë@bücher.de", "用户@example.com"])
 def test_a_non_ascii_local_part_is_refused_with_advice(text):
     with pytest.raises(ValueError) as error:
-        cells.parse_email(text)
+        emails.parse_email(text)
     assert str(error.value) == NON_ASCII_LOCAL.removeprefix("Email: ")
     assert text not in str(error.value)
 
 
 def test_an_international_domain_is_kept_as_typed_for_the_letters():
-    assert cells.parse_email("ida@Bücher.de") == "ida@bücher.de"
+    assert emails.parse_email("ida@Bücher.de") == "ida@bücher.de"
 
 
 def draft(to: str, sender: str) -> DraftSpec:

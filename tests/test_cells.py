@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from sheetsync.core import cells
+from sheetsync.core import cells, emails
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_bad_numbers(value):
 
 
 def test_email_with_stray_whitespace_is_trimmed():
-    assert cells.parse_email("  ana@example.org \n") == "ana@example.org"
+    assert emails.parse_email("  ana@example.org \n") == "ana@example.org"
 
 
 @pytest.mark.parametrize(
@@ -78,13 +78,13 @@ def test_email_with_stray_whitespace_is_trimmed():
 )
 def test_bad_emails(value):
     with pytest.raises(ValueError, match="not a valid email"):
-        cells.parse_email(value)
+        emails.parse_email(value)
 
 
 def test_unicode_domain_is_accepted_but_not_a_unicode_local_part():
-    assert cells.parse_email("zoe@bücher.de") == "zoe@bücher.de"
+    assert emails.parse_email("zoe@bücher.de") == "zoe@bücher.de"
     with pytest.raises(ValueError, match="non-ASCII letters before the @"):
-        cells.parse_email("zoë@example.org")
+        emails.parse_email("zoë@example.org")
 
 
 def test_choice_matches_loosely_and_lists_options_when_unknown():
@@ -133,7 +133,7 @@ def _validator_says(text: str) -> str | None:
 )
 def test_plain_email_fast_path_agrees_with_email_validator(text):
     # The fast path may decline (None) but never disagrees with email_validator.
-    fast = cells._plain_email(text)
+    fast = emails._plain_email(text)
     if fast is not None:
         assert fast == _validator_says(text)
 
@@ -151,7 +151,7 @@ def test_plain_email_fast_path_agrees_on_random_addresses():
         domain = "".join(rng.choice(domain_chars) for _ in range(rng.randint(1, 12)))
         tld = rng.choice(["com", "ORG", "test", "local", "example", "io", "c0m", "x"])
         text = f"{local}@{domain}.{tld}"
-        fast = cells._plain_email(text)
+        fast = emails._plain_email(text)
         if fast is not None:
             taken += 1
             assert fast == _validator_says(text), text

@@ -39,7 +39,7 @@ def ascii_domain(domain: str) -> str:
 def _address(name: str, email: str) -> Address:
     username, _, domain = email.rpartition("@")
     if not username.isascii():
-        # The row models refuse such addresses (``cells.parse_email``); a corrupt recipient
+        # The row models refuse such addresses (``emails.parse_email``); a corrupt recipient
         # is never written.
         raise ValueError("an email address has non-ASCII letters before the @")
     # Names are folded to one line by the models; the header encoder handles UTF-8.

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
 from sheet_template import tabs
 from sheet_template.settings import DATE_ORDERS
-from sheetsync.core import cells
+from sheetsync.core import cells, emails
 
 #: Longest name or practice we accept; longer is almost surely a paste gone wrong.
 MAX_NAME = 200
@@ -95,11 +95,11 @@ Name = Annotated[str, BeforeValidator(_name)]
 Short = Annotated[str, BeforeValidator(_short)]
 OptDate = Annotated[date | None, BeforeValidator(_date)]
 ReqDate = Annotated[date, BeforeValidator(_required_date)]
-OptEmail = Annotated[str | None, BeforeValidator(cells.parse_email)]
+OptEmail = Annotated[str | None, BeforeValidator(emails.parse_email)]
 #: The user's own address: a non-ASCII local part is theirs to change, not a contact's.
 OwnEmail = Annotated[
     str | None,
-    BeforeValidator(lambda v: cells.parse_email(v, advice="use another address of yours")),
+    BeforeValidator(lambda v: emails.parse_email(v, advice="use another address of yours")),
 ]
 FileName = Annotated[str, BeforeValidator(cells.parse_file_name)]
 OptBool = Annotated[bool | None, BeforeValidator(cells.parse_bool)]
