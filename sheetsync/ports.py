@@ -12,9 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sheetsync.core.cells import Cell
-from sheetsync.core.plan import DraftOutcome, DraftSpec, EventOutcome, EventSpec
+from sheetsync.core.plan import CellWrite, DraftOutcome, DraftSpec, EventOutcome, EventSpec
 from sheetsync.core.table import Snapshot
-from sheetsync.core.writeback import CellWrite
 
 
 @dataclass

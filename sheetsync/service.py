@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sheetsync.adapters.flyer import FlyerFolder, load_flyer
-from sheetsync.core.plan import DraftOutcome, EventOutcome, Plan
+from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, Plan
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import Summary, build_summary, previous_sync, summary_grid
 from sheetsync.core.validation import Problem, validate
-from sheetsync.core.writeback import CellWrite, compose
+from sheetsync.core.writeback import compose
 from sheetsync.ports import Calendar, Mailbox, SheetStore, WriteReport
 
 log = logging.getLogger(__name__)

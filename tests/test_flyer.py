@@ -276,7 +276,7 @@ def test_dry_run_reports_exactly_what_the_sync_does(world: World, case: str) -> 
     assert dry.problems == real.problems
     assert any(p.tab == "Settings" for p in dry.problems)
     assert dry.drafts == {"created": 1} and real.drafts == {"created": 1}  # the intro only
-    planned = {w.ref.row_number: w.value for w in dry.writes if w.column == "Sync status"}
+    planned = {w.ref.row_number: w.value for w in dry.writes if w.key == "sync_status"}
     assert planned[2] == world.status(nk.GP["name"])
 
 
@@ -519,7 +519,7 @@ def test_a_draft_not_saved_says_so_on_either_backend():
     (draft,) = plan.drafts
     failed = {draft.message_id: DraftOutcome(draft.message_id, "failed", error="disk full")}
     writes, problems = compose(plan, {}, failed)
-    status = next(w.value for w in writes if w.column == "Sync status")
+    status = next(w.value for w in writes if w.key == "sync_status")
     assert status == "Error: Draft not saved (disk full); the next sync retries"
     assert problems[0].message == "Draft not saved (disk full); the next sync retries"
 

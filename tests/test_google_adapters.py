@@ -17,9 +17,8 @@ from sheetsync.adapters.google.clients import batch_uri, build_clients
 from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.adapters.google.http import is_transient, retry_policy
 from sheetsync.adapters.google.sheets import GoogleSheetStore
-from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
-from sheetsync.core.writeback import CellWrite
 from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import BackendError
 
@@ -81,9 +80,9 @@ def test_write_is_two_requests_raw_and_keeps_formula_text(server):
     report = store.write(
         snapshot,
         [
-            CellWrite(first, "Sync status", "=1+1"),
-            CellWrite(first, "Next follow-up", DAY),
-            CellWrite(second, "Row ID", "C0002"),
+            CellWrite(first, "sync_status", "=1+1"),
+            CellWrite(first, "next_follow_up", DAY),
+            CellWrite(second, "row_id", "C0002"),
         ],
         [["Summary title"], ["Goal", 1]],
     )
@@ -163,7 +162,7 @@ def test_sheets_request_count_does_not_grow_with_the_sheet(server):
     store = sheet_store(server, sid)
     snapshot = store.read()
     store.write(
-        snapshot, [CellWrite(ref, "Sync status", "OK") for ref in contact_refs(snapshot)], [["s"]]
+        snapshot, [CellWrite(ref, "sync_status", "OK") for ref in contact_refs(snapshot)], [["s"]]
     )
     assert store.request_counts() == {"sheets": 3}
 

@@ -15,9 +15,8 @@ import pytest
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.core.plan import Attachment, DraftSpec, EventSpec
+from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
-from sheetsync.core.writeback import CellWrite
 from sheetsync.errors import BackendError
 
 SHEETS = {"local": ph.local_sheet, "google": google_harness.google_sheet}
@@ -80,8 +79,8 @@ def test_writes_land_in_their_rows_even_after_a_sort(sheet):
     refs = refs_of(snapshot)
     rows = sheet.rows("Contacts")
     sheet.set_rows("Contacts", [[None] * len(rows[0]), *reversed(rows[1:])])  # sort + blank row
-    writes = [CellWrite(ref, "Sync status", f"status of {ref.row_number}") for ref in refs]
-    writes.append(CellWrite(refs[1], "Row ID", "C0004"))
+    writes = [CellWrite(ref, "sync_status", f"status of {ref.row_number}") for ref in refs]
+    writes.append(CellWrite(refs[1], "row_id", "C0004"))
     report = sheet.store.write(snapshot, writes, [["Summary"], ["Last sync", "now"]])
     assert report.cells_written == 4 and report.rows_not_found == 0
     assert status_by_name(sheet) == {
@@ -98,7 +97,7 @@ def test_a_row_edited_mid_sync_without_an_id_is_left_for_the_next_sync(sheet):
     name_col = rows[0].index("Name")
     rows[2][name_col] = "Benedict"  # the id-less row changes under us
     sheet.set_rows("Contacts", rows[1:])
-    report = sheet.store.write(snapshot, [CellWrite(r, "Sync status", "x") for r in refs], [])
+    report = sheet.store.write(snapshot, [CellWrite(r, "sync_status", "x") for r in refs], [])
     assert report.rows_not_found == 1
     assert status_by_name(sheet) == {"Ana": "x", "Benedict": None, "Cleo": "x"}
 
@@ -106,7 +105,7 @@ def test_a_row_edited_mid_sync_without_an_id_is_left_for_the_next_sync(sheet):
 def test_text_that_looks_like_a_formula_stays_text(sheet):
     snapshot = sheet.store.read()
     refs = refs_of(snapshot)
-    sheet.store.write(snapshot, [CellWrite(refs[0], "Sync status", "=SUM(1,2)")], [["=HACK()"]])
+    sheet.store.write(snapshot, [CellWrite(refs[0], "sync_status", "=SUM(1,2)")], [["=HACK()"]])
     assert status_by_name(sheet)["Ana"] == "=SUM(1,2)"
     assert sheet.rows("Summary")[0][0] == "=HACK()"
 
@@ -119,7 +118,7 @@ def test_summary_is_replaced_whole(sheet):
 
 def test_unknown_ref_is_not_written_anywhere(sheet):
     ghost = RowRef("Contacts", 2, "C9999", "0" * 16)
-    report = sheet.store.write(sheet.store.read(), [CellWrite(ghost, "Sync status", "ghost")], [])
+    report = sheet.store.write(sheet.store.read(), [CellWrite(ghost, "sync_status", "ghost")], [])
     assert report.rows_not_found == 1
     assert "ghost" not in status_by_name(sheet).values()
 

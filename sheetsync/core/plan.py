@@ -1,7 +1,8 @@
 """The sync's plan as plain data: events, drafts, and what each row's sync-owned cells become.
 
 The planner produces a ``Plan``; the backends carry out its events and drafts and report
-``EventOutcome`` and ``DraftOutcome``; ``writeback`` turns plan and outcomes into cell writes.
+``EventOutcome`` and ``DraftOutcome``; ``writeback`` turns plan and outcomes into ``CellWrite``s,
+and every ``SheetStore`` places those in a fresh read of its tabs as ``PlacedWrite``s.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from sheet_template import TEMPLATE
 from sheetsync.core.cells import Cell
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Problem
@@ -128,3 +130,31 @@ class Plan:
     def pending_events(self) -> tuple[EventSpec, ...]:
         """Events that need a calendar call."""
         return tuple(e for e in self.events if not e.known)
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One sync-owned cell to set: its row's address, its column's template key, its value.
+
+    The key, not the header: the header text is found in the fresh read where the write is
+    placed (``writeback.place``), once, and ``header`` names the column for people.
+    """
+
+    ref: RowRef
+    key: str
+    value: Cell
+
+    @property
+    def header(self) -> str:
+        """The column's header in the template, for reports and cards."""
+        return TEMPLATE.tab(self.ref.tab).column(self.key).header
+
+
+@dataclass(frozen=True)
+class PlacedWrite:
+    """A cell write with the cell it goes to now: 1-based row and column on its tab."""
+
+    tab: str
+    row: int
+    column: int
+    value: Cell

@@ -9,34 +9,14 @@ sync write nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sheet_template import TEMPLATE
 from sheetsync.core.cells import Cell, as_text, is_blank, parse_date
-from sheetsync.core.plan import DraftOutcome, EventOutcome, Plan, RowPlan
+from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, PlacedWrite, Plan, RowPlan
 from sheetsync.core.planner import INTRO_DRAFTED, INTRO_SENT
-from sheetsync.core.table import RowRef, Snapshot, column_map, locate, norm_header
+from sheetsync.core.table import Snapshot, column_map, locate
 from sheetsync.core.validation import Problem
-
-
-@dataclass(frozen=True)
-class CellWrite:
-    """One sync-owned cell to set, by its row's address and its column header."""
-
-    ref: RowRef
-    column: str
-    value: Cell
-
-
-@dataclass(frozen=True)
-class PlacedWrite:
-    """A cell write with the cell it goes to now: 1-based row and column on its tab."""
-
-    tab: str
-    row: int
-    column: int
-    value: Cell
 
 
 def tabs_written(writes: Sequence[CellWrite]) -> list[str]:
@@ -57,15 +37,15 @@ def place(writes: Sequence[CellWrite], fresh: Snapshot) -> tuple[list[PlacedWrit
         tab_writes = [w for w in writes if w.ref.tab == tab_name]
         tab = TEMPLATE.tab(tab_name)
         table = fresh.table(tab_name)
-        column_map(table, tab)
-        headers = {norm_header(h): i for i, h in enumerate(table.header)}
+        # The column each key was read from (the first of two alike headers), so a write
+        # never lands in a person's own column that happens to share a sync-owned header.
+        columns = column_map(table, tab)
         rows = locate([w.ref for w in tab_writes], table, tab)
         not_found += len({w.ref for w in tab_writes if w.ref not in rows})
         for write in tab_writes:
             row = rows.get(write.ref)
             if row is not None:
-                column = headers[norm_header(write.column)] + 1
-                placed.append(PlacedWrite(tab_name, row, column, write.value))
+                placed.append(PlacedWrite(tab_name, row, columns[write.key] + 1, write.value))
     return placed, not_found
 
 
@@ -129,8 +109,7 @@ def compose(
             row_id = as_text(target.get("row_id"))
             problems.append(Problem(row.ref.tab, row.ref.row_number, row_id, "; ".join(errors)))
         target["sync_status"] = status
-        headers = {col.key: col.header for col in TEMPLATE.tab(row.ref.tab).columns}
         for key, value in target.items():
             if not same_value(row.current.get(key), value):
-                writes.append(CellWrite(row.ref, headers[key], value))
+                writes.append(CellWrite(row.ref, key, value))
     return writes, problems

@@ -213,7 +213,7 @@ def preview_card(report: SyncReport, endpoint: str) -> Json:
         for draft in plan.drafts[:FIRST_ITEMS]
     ] or [_paragraph("No new drafts.")]
     write_widgets = [
-        _paragraph(f"{esc(w.ref.tab)} row {w.ref.row_number}: {esc(w.column)}")
+        _paragraph(f"{esc(w.ref.tab)} row {w.ref.row_number}: {esc(w.header)}")
         for w in report.writes[:FIRST_ITEMS]
     ] or [_paragraph("No cells to write.")]
     return _card(

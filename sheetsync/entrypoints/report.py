@@ -67,5 +67,5 @@ def render_plan(report: SyncReport) -> str:
         lines.append(f"  {draft.kind:<9} {draft.subject}")
     lines.append("Cell writes")
     for write in report.writes:
-        lines.append(f"  {write.ref.tab} row {write.ref.row_number} {write.column}: {write.value}")
+        lines.append(f"  {write.ref.tab} row {write.ref.row_number} {write.header}: {write.value}")
     return "\n".join(lines)

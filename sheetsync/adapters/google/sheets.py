@@ -42,8 +42,9 @@ from sheetsync.adapters.google.http import (
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell, as_text
 from sheetsync.core.ids import check_spreadsheet_id
+from sheetsync.core.plan import CellWrite
 from sheetsync.core.table import Snapshot, Table
-from sheetsync.core.writeback import CellWrite, place, tabs_written
+from sheetsync.core.writeback import place, tabs_written
 from sheetsync.errors import ConfigError
 from sheetsync.ports import SheetStore, WriteReport
 

@@ -24,9 +24,10 @@ from sheetsync.adapters.local.file_lock import holding, lock_file
 from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell
+from sheetsync.core.plan import CellWrite
 from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 from sheetsync.core.table import Snapshot, Table
-from sheetsync.core.writeback import CellWrite, place
+from sheetsync.core.writeback import place
 from sheetsync.errors import BackendError
 from sheetsync.ports import SheetStore, WriteReport
 
