@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from sheet_template import TEMPLATE
 from sheetsync.core.cells import Cell
@@ -86,8 +86,12 @@ class RowPlan:
     draft_message_id: str | None = None
 
 
-EventAction = Literal["created", "moved", "updated", "unchanged", "cancelled", "absent", "failed"]
+#: What a calendar did with an event, in the order reports count them.
+EventAction = Literal["created", "moved", "updated", "cancelled", "unchanged", "absent", "failed"]
+#: What a mailbox did with a draft, in the order reports count them.
 DraftState = Literal["created", "exists", "sent", "failed"]
+EVENT_ACTIONS: tuple[EventAction, ...] = get_args(EventAction)
+DRAFT_STATES: tuple[DraftState, ...] = get_args(DraftState)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import html
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
 from sheetsync.core.summary import Goal, Summary
 from sheetsync.service import SyncReport
 
@@ -41,9 +42,6 @@ ButtonAction = Literal["sync", "preview", "home", "grant_access"]
 #: How many items of a list (overdue follow-ups, planned events...) a card shows; the Summary
 #: tab has them all, and a sidebar is narrow.
 FIRST_ITEMS = 5
-
-_EVENT_ORDER = ("created", "moved", "updated", "cancelled", "unchanged", "absent", "failed")
-_DRAFT_ORDER = ("created", "exists", "sent", "failed")
 
 
 def esc(value: object) -> str:
@@ -194,8 +192,8 @@ def preview_card(report: SyncReport, endpoint: str) -> Json:
     events = plan.pending_events
     counts = _section(
         [
-            _decorated(_counts(dict(report.events), _EVENT_ORDER), top="Calendar events"),
-            _decorated(_counts(dict(report.drafts), _DRAFT_ORDER), top="Email drafts"),
+            _decorated(_counts(dict(report.events), EVENT_ACTIONS), top="Calendar events"),
+            _decorated(_counts(dict(report.drafts), DRAFT_STATES), top="Email drafts"),
             _decorated(str(len(report.writes)), top="Cells to write"),
             _decorated(str(len(report.problems)), top="Rows with problems"),
         ],
@@ -234,8 +232,8 @@ def sync_result_card(report: SyncReport, endpoint: str) -> Json:
     written = report.write_report.cells_written if report.write_report else 0
     moved = report.write_report.rows_not_found if report.write_report else 0
     done = [
-        _decorated(_counts(dict(report.events), _EVENT_ORDER), top="Calendar events"),
-        _decorated(_counts(dict(report.drafts), _DRAFT_ORDER), top="Email drafts"),
+        _decorated(_counts(dict(report.events), EVENT_ACTIONS), top="Calendar events"),
+        _decorated(_counts(dict(report.drafts), DRAFT_STATES), top="Email drafts"),
         _decorated(str(written), top="Cells written"),
     ]
     if moved:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
 from sheetsync.service import SyncReport
 
 
@@ -16,16 +17,8 @@ def render_report(report: SyncReport, limit: int = 15) -> str:
     head = "Plan (dry run, nothing changed)" if report.dry_run else "Sync finished"
     lines.append(f"{head} for {report.plan.today.isoformat()}")
     verb = "would be " if report.dry_run else ""
-    lines.append(
-        "  Calendar events: "
-        + _counts(
-            dict(report.events), ("created", "moved", "updated", "cancelled", "unchanged", "failed")
-        )
-    )
-    lines.append(
-        "  Email drafts:    "
-        + _counts(dict(report.drafts), ("created", "exists", "sent", "failed"))
-    )
+    lines.append("  Calendar events: " + _counts(dict(report.events), EVENT_ACTIONS))
+    lines.append("  Email drafts:    " + _counts(dict(report.drafts), DRAFT_STATES))
     lines.append(f"  Cells {verb}written: {len(report.writes)}")
     if report.requests:
         calls = ", ".join(f"{api} {count}" for api, count in sorted(report.requests.items()))

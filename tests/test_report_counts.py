@@ -1,0 +1,36 @@
+"""The terminal report and the add-on cards count every event action and draft state alike."""
+
+from collections import Counter
+
+from builders import NOW, snapshot
+
+from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
+from sheetsync.core.planner import make_plan
+from sheetsync.core.summary import build_summary
+from sheetsync.core.validation import validate
+from sheetsync.entrypoints.cards import preview_card
+from sheetsync.entrypoints.report import render_report
+from sheetsync.service import SyncReport
+
+
+def report_with(events: Counter[str], drafts: Counter[str]) -> SyncReport:
+    validated = validate(snapshot())
+    plan = make_plan(validated, "ns", NOW)
+    summary = build_summary(validated, plan)
+    return SyncReport(plan, summary, [], [], events=events, drafts=drafts)
+
+
+def test_every_action_and_state_is_counted_in_one_order():
+    events = Counter({action: i for i, action in enumerate(EVENT_ACTIONS, 1)})
+    drafts = Counter({state: i for i, state in enumerate(DRAFT_STATES, 1)})
+    text = render_report(report_with(events, drafts))
+    wanted = ", ".join(f"{i} {action}" for i, action in enumerate(EVENT_ACTIONS, 1))
+    assert f"Calendar events: {wanted}\n" in text
+    wanted = ", ".join(f"{i} {state}" for i, state in enumerate(DRAFT_STATES, 1))
+    assert f"Email drafts:    {wanted}\n" in text
+    assert wanted in str(preview_card(report_with(events, drafts), "https://x.example/addon"))
+
+
+def test_an_event_found_absent_is_not_reported_as_nothing_to_do():
+    text = render_report(report_with(Counter({"absent": 1}), Counter()))
+    assert "Calendar events: 1 absent\n" in text
