@@ -10,6 +10,11 @@ reach into Python objects.
 Traceback (most recent call last):
 ...
 sheetsync.core.letters.LetterError: placeholder {first_name} has no value
+>>> try:
+...     render("Hi {first_name}", {})
+... except LetterError as error:
+...     print(error.placeholder)
+first_name
 """
 
 from __future__ import annotations
@@ -22,7 +27,15 @@ from sheet_template import PLACEHOLDERS
 
 
 class LetterError(ValueError):
-    """A template cannot be rendered; the message names the placeholder."""
+    """A template cannot be rendered; the message names the placeholder.
+
+    ``placeholder`` is that placeholder's name, for whoever says how to fill it ("" when the
+    error is about the braces themselves).
+    """
+
+    def __init__(self, message: str, placeholder: str = "") -> None:
+        super().__init__(message)
+        self.placeholder = placeholder
 
 
 def placeholders(text: str) -> list[str]:
@@ -42,7 +55,7 @@ def _placeholders(text: str) -> tuple[str, ...]:
         if field is None:
             continue
         if not field.isidentifier() or spec or conversion:
-            raise LetterError(f"has a placeholder {{{field}}} that is not a plain name")
+            raise LetterError(f"has a placeholder {{{field}}} that is not a plain name", field)
         names.append(field)
     return tuple(names)
 
@@ -64,5 +77,5 @@ def render(text: str, values: Mapping[str, str]) -> str:
     """Fill every placeholder; ``LetterError`` names the first one without a value."""
     for name in _placeholders(text):
         if not values.get(name, "").strip():
-            raise LetterError(f"placeholder {{{name}}} has no value")
+            raise LetterError(f"placeholder {{{name}}} has no value", name)
     return text.format_map(values)
