@@ -38,7 +38,7 @@ from sheetsync.adapters.google.draft_copies import (
 from sheetsync.adapters.google.draft_lookup import NOT_OURS
 from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.core.plan import DraftOutcome, DraftSpec
-from sheetsync.core.planner import INTRO_DRAFTED
+from sheetsync.core.rowstatus import INTRO_DRAFTED
 from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -467,7 +467,9 @@ GP_ROWS = [
 
 
 def _statuses(plan) -> dict[str, str]:
-    return {str(r.target["row_id"]): r.status for r in plan.rows if r.ref.tab == "Contacts"}
+    return {
+        str(r.target["row_id"]): r.status.render() for r in plan.rows if r.ref.tab == "Contacts"
+    }
 
 
 def test_planner_with_a_flyer_problem_drafts_no_cover_note_and_marks_its_rows():

@@ -46,7 +46,7 @@ def test_no_intro_without_email_or_once_drafted_or_for_health_professionals():
         ]
     )
     assert plan.drafts == ()
-    statuses = [r.status for r in plan.rows]
+    statuses = [r.status.render() for r in plan.rows]
     assert statuses[0] == "OK: no email yet, so no intro drafted"
     assert "intro drafted" in statuses[1]
 
@@ -120,7 +120,7 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
 
 def test_drop_in_without_a_practice_is_a_row_error():
     plan = plan_for(contacts=[{"name": "Dr A", "category": t.GP, "access_route": t.ROUTE_DROP_IN}])
-    assert plan.rows[0].status == (
+    assert plan.rows[0].status.render() == (
         "Error: Practice: is empty; a drop-in visit needs the practice's name"
     )
 
@@ -171,7 +171,7 @@ def test_group_meetings_for_joined_and_organising_groups():
     )
     meetings = by_purpose(plan, "meeting")
     assert [m.day for m in meetings] == [date(2026, 7, 1), date(2026, 7, 10)]
-    assert plan.rows[3].status == "OK: add the Next meeting date to get it in the calendar"
+    assert plan.rows[3].status.render() == "OK: add the Next meeting date to get it in the calendar"
 
 
 def test_new_rows_get_ids_after_the_highest_and_copies_get_new_ones():
@@ -195,10 +195,29 @@ def test_stage_moving_on_cancels_the_old_event():
     assert by_purpose(plan, "nurture")
 
 
+def test_an_overdue_drop_in_is_named_by_its_practice_whatever_the_name_holds():
+    practice = "Harbour Medical: Level 2"
+    eid = ids.event_id(NS, ids.practice_key(practice), "drop-in")
+    gp = {"category": t.GP, "access_route": t.ROUTE_DROP_IN, "practice": practice}
+    plan = plan_for(
+        contacts=[
+            {
+                **gp,
+                "row_id": "C0001",
+                "name": "Dr A",
+                "event_id": eid,
+                "next_follow_up": "2026-06-01",
+            }
+        ]
+    )
+    (late,) = plan.overdue
+    assert (late.due, late.what) == (date(2026, 6, 1), "Drop in at Harbour Medical: Level 2")
+
+
 def test_strict_templates_missing_placeholder_is_a_row_error():
     plan = plan_for(contacts=[therapist()], settings={"Website URL": ""})
     assert plan.drafts == ()
-    assert plan.rows[0].status == (
+    assert plan.rows[0].status.render() == (
         "Error: Intro letter not drafted: placeholder {website} has no value "
         "(fill Settings > Website URL)"
     )
@@ -212,7 +231,7 @@ def test_unknown_placeholder_in_a_template_is_reported():
     ]
     plan = plan_for(contacts=[therapist()], letters=letters)
     assert plan.drafts == ()
-    assert "unknown placeholder {firstname}" in plan.rows[0].status
+    assert "unknown placeholder {firstname}" in plan.rows[0].status.render()
     assert any(p.tab == "Templates" for p in plan.problems)
 
 
@@ -228,12 +247,12 @@ def test_log_and_referral_rows_must_name_a_known_contact():
         referrals=[{"date": date(2026, 6, 1), "direction": "In", "contact": "Nobody"}],
     )
     log_rows = [r for r in plan.rows if r.ref.tab == "Log"]
-    assert log_rows[0].status == "Error: Contact: no valid contact has this name or Row ID"
-    assert "several contacts have this name" in log_rows[1].status
-    assert log_rows[2].status == "OK"
-    assert "in the future" in log_rows[3].status
+    assert log_rows[0].status.render() == "Error: Contact: no valid contact has this name or Row ID"
+    assert "several contacts have this name" in log_rows[1].status.render()
+    assert log_rows[2].status.render() == "OK"
+    assert "in the future" in log_rows[3].status.render()
     referral = next(r for r in plan.rows if r.ref.tab == "Referrals")
-    assert referral.status.startswith("Error: Contact:")
+    assert referral.status.render().startswith("Error: Contact:")
 
 
 def test_today_is_taken_in_the_settings_time_zone():

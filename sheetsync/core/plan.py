@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from sheet_template import TEMPLATE
-from sheetsync.core.cells import Cell
+from sheetsync.core.cells import Cell, as_text
+from sheetsync.core.rowstatus import RowStatus
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Problem
 
@@ -76,14 +77,23 @@ class DraftSpec:
 
 @dataclass(frozen=True)
 class RowPlan:
-    """What one row's sync-owned cells should hold after the sync, by column key."""
+    """What one row's sync-owned cells should hold after the sync, by column key.
+
+    ``target`` leaves out Sync status: the write-back renders ``status`` into it once it
+    knows what the backends did.
+    """
 
     ref: RowRef
     current: Mapping[str, Cell]
     target: Mapping[str, Cell]
-    status: str
+    status: RowStatus
     event_id: str | None = None
     draft_message_id: str | None = None
+
+    def problem(self, status: RowStatus) -> Problem:
+        """``status``'s errors as a ``Problem`` at this row, for the Summary and the report."""
+        row_id = as_text(self.target.get("row_id"))
+        return Problem(self.ref.tab, self.ref.row_number, row_id, status.problem)
 
 
 #: What a calendar did with an event, in the order reports count them.

@@ -14,7 +14,7 @@ from datetime import date
 from sheet_template import TEMPLATE
 from sheetsync.core.cells import Cell, as_text, is_blank, parse_date
 from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, PlacedWrite, Plan, RowPlan
-from sheetsync.core.planner import INTRO_DRAFTED, INTRO_SENT
+from sheetsync.core.rowstatus import RowStatus
 from sheetsync.core.table import Snapshot, column_map, locate
 from sheetsync.core.validation import Problem
 
@@ -61,17 +61,11 @@ def same_value(current: Cell, wanted: Cell) -> bool:
     return as_text(current) == as_text(wanted)
 
 
-def _with_error(status: str, message: str) -> str:
-    return f"{status}; {message}" if status.startswith("Error: ") else f"Error: {message}"
-
-
-def _settle(
-    row: RowPlan,
-    events: Mapping[str, EventOutcome],
-    drafts: Mapping[str, DraftOutcome],
-) -> tuple[dict[str, Cell], list[str], str]:
+def _settle_events(
+    row: RowPlan, events: Mapping[str, EventOutcome]
+) -> tuple[dict[str, Cell], list[str]]:
+    """The row's target once its events are done; a failed event keeps what the Sheet records."""
     target = dict(row.target)
-    status = row.status
     errors: list[str] = []
     date_key = "next_follow_up" if "next_follow_up" in target else "synced_date"
     if row.event_id and (outcome := events.get(row.event_id)) and outcome.action == "failed":
@@ -83,14 +77,7 @@ def _settle(
         target["event_id"] = old
         target[date_key] = row.current.get(date_key)
         errors.append(f"Calendar: old event not cancelled ({gone.error}); the next sync retries")
-    if row.draft_message_id and (draft := drafts.get(row.draft_message_id)):
-        if draft.state == "failed":
-            errors.append(f"Draft not saved ({draft.error}); the next sync retries")
-        else:
-            target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
-            if draft.state == "sent":
-                status = status.replace(INTRO_DRAFTED, INTRO_SENT)
-    return target, errors, status
+    return target, errors
 
 
 def compose(
@@ -102,13 +89,20 @@ def compose(
     writes: list[CellWrite] = []
     problems: list[Problem] = []
     for row in plan.rows:
-        target, errors, status = _settle(row, events, drafts)
-        for message in errors:
-            status = _with_error(status, message)
+        target, errors = _settle_events(row, events)
+        status = row.status
+        draft = drafts.get(row.draft_message_id) if row.draft_message_id else None
+        if draft and draft.state == "failed":
+            errors.append(f"Draft not saved ({draft.error}); the next sync retries")
+        elif draft and draft.state == "sent":
+            status = status.intro_sent()
         if errors:
-            row_id = as_text(target.get("row_id"))
-            problems.append(Problem(row.ref.tab, row.ref.row_number, row_id, "; ".join(errors)))
-        target["sync_status"] = status
+            problems.append(row.problem(RowStatus.of(errors)))
+            status = status.with_errors(errors)
+        # Rendered here, once: the planner's notes and errors, then what the backends said.
+        target["sync_status"] = status.render()
+        if draft and draft.state != "failed":
+            target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
         for key, value in target.items():
             if not same_value(row.current.get(key), value):
                 writes.append(CellWrite(row.ref, key, value))

@@ -1,0 +1,121 @@
+"""What every part of the planner reads: the validated tabs, the day, row ids and names.
+
+Built once per plan (``build_context``) and never changed after; each part returns what it adds
+to the plan as a ``Part``, and ``make_plan`` puts the parts together in a fixed order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from sheet_template import Tab
+from sheet_template import tabs as t
+from sheetsync.core import ids
+from sheetsync.core.cells import Cell, parse_date
+from sheetsync.core.models import Settings
+from sheetsync.core.plan import DraftSpec, EventSpec, Overdue, RowPlan
+from sheetsync.core.table import RowRef
+from sheetsync.core.validation import Row, Validated
+
+
+@dataclass(frozen=True)
+class Context:
+    """The inputs of one plan, and what is derived from them before any part runs."""
+
+    validated: Validated
+    #: Keeps ids of different Sheets apart (the spreadsheet id, or the workbook's name).
+    namespace: str
+    now: datetime
+    #: The date at ``now`` in the practice's time zone.
+    today: date
+    #: Every contact row's id: the one it keeps, or the new one it gets.
+    contact_ids: Mapping[RowRef, str]
+    #: The same for every group row.
+    group_ids: Mapping[RowRef, str]
+    #: The values of ``contact_ids``.
+    known_ids: frozenset[str]
+    #: Valid contacts' ids by case-folded name (Log and Referrals rows name contacts so).
+    by_name: Mapping[str, tuple[str, ...]]
+
+    @property
+    def settings(self) -> Settings:
+        return self.validated.settings
+
+    def resolve(self, text: str, errors: list[str]) -> str:
+        """The contact id a Log or Referrals row names (by Row ID or name); "" if none.
+
+        Says why in ``errors`` when the name matches no valid contact, or several.
+        """
+        if text in self.known_ids:
+            return text
+        matches = self.by_name.get(text.casefold(), ())
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            errors.append("Contact: several contacts have this name; use the Row ID instead")
+        else:
+            errors.append("Contact: no valid contact has this name or Row ID")
+        return ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one concern of the planner adds to the plan."""
+
+    rows: tuple[RowPlan, ...] = ()
+    events: tuple[EventSpec, ...] = ()
+    drafts: tuple[DraftSpec, ...] = ()
+    overdue: tuple[Overdue, ...] = ()
+
+
+def today_in(now: datetime, time_zone: str) -> date:
+    """The calendar date at ``now`` in the practice's time zone."""
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+def row_ids(rows: Sequence[Row[BaseModel]], tab: Tab) -> dict[RowRef, str]:
+    """The id of every row: the one it keeps, or a new one after the highest on the tab."""
+    kept = {row.ref: row.row_id for row in rows if row.row_id}
+    missing = [row.ref for row in rows if not row.row_id]
+    fresh = ids.next_row_ids((row.ref.row_id for row in rows), tab.id_prefix, len(missing))
+    kept.update(zip(missing, fresh, strict=True))
+    return kept
+
+
+def build_context(validated: Validated, namespace: str, now: datetime) -> Context:
+    """The context of a plan made at ``now``."""
+    contact_ids = row_ids(validated.contacts, t.CONTACTS)
+    # Only valid contacts can be named.
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for row in validated.contacts:
+        if row.model is not None:
+            by_name[row.model.name.casefold()].append(contact_ids[row.ref])
+    return Context(
+        validated=validated,
+        namespace=namespace,
+        now=now,
+        today=today_in(now, validated.settings.time_zone),
+        contact_ids=contact_ids,
+        group_ids=row_ids(validated.groups, t.GROUPS),
+        known_ids=frozenset(contact_ids.values()),
+        by_name={name: tuple(found) for name, found in by_name.items()},
+    )
+
+
+def current_cells(row: Row[BaseModel]) -> dict[str, Cell]:
+    """The row's sync-owned cells as read, with the Row ID it was read with."""
+    return {"row_id": row.ref.row_id, **row.synced}
+
+
+def same_date(cell: Cell, day: date | None) -> bool:
+    """True when ``cell`` holds ``day`` (a cell that is no date never does)."""
+    try:
+        return parse_date(cell, "DMY") == day
+    except ValueError:
+        return False
