@@ -195,6 +195,52 @@ def test_stage_moving_on_cancels_the_old_event():
     assert by_purpose(plan, "nurture")
 
 
+def test_a_cancelled_event_keeps_its_purpose_and_title():
+    gp = {"category": t.GP, "access_route": t.ROUTE_DROP_IN, "practice": "Harbour Medical"}
+    visit = ids.event_id(NS, "harbour medical", "drop-in")
+    touch = ids.event_id(NS, "C0001", "nurture")
+    follow_up = ids.event_id(NS, "C0003", "intro-followup")
+    meeting = ids.event_id(NS, "G0001", "meeting")
+    plan = plan_for(
+        contacts=[
+            therapist(row_id="C0001", stage=t.NOT_A_FIT, event_id=touch),
+            {**gp, "row_id": "C0002", "name": "Dr A", "stage": t.MET, "event_id": visit},
+            therapist(row_id="C0003", name="Ben Ode", stage=t.NOT_A_FIT, event_id=follow_up),
+        ],
+        groups=[
+            {
+                "row_id": "G0001",
+                "name": "Peer group",
+                "type": t.GROUP_PEER_ASSOCIATION,
+                "status": t.GROUP_EXPLORING,
+                "event_id": meeting,
+            }
+        ],
+    )
+    cancelled = {e.event_id: (e.purpose, e.title) for e in plan.events if e.cancelled}
+    assert cancelled == {
+        touch: ("nurture", "Nurture touch: Ana Silva"),
+        visit: (
+            "drop-in",
+            "Drop in at Harbour Medical: letter and flyers for the Practice Manager",
+        ),
+        follow_up: ("intro-followup", "Follow up intro: Ben Ode"),
+        meeting: ("meeting", "Peer group meeting"),
+    }
+
+
+def test_an_event_no_key_of_its_row_makes_is_cancelled_by_the_row_s_name():
+    # The practice was renamed: the old visit's id no longer follows from the row.
+    gp = {"category": t.GP, "access_route": t.ROUTE_DROP_IN, "practice": "Harbour Medical"}
+    old = ids.event_id(NS, "old harbour practice", "drop-in")
+    plan = plan_for(contacts=[{**gp, "row_id": "C0001", "name": "Dr A", "event_id": old}])
+    (cancel,) = [e for e in plan.events if e.cancelled]
+    assert (cancel.event_id, cancel.title) == (old, "Follow-up: Dr A")
+    assert [e.title for e in by_purpose(plan, "drop-in")] == [
+        "Drop in at Harbour Medical: letter and flyers for the Practice Manager"
+    ]
+
+
 def test_an_overdue_drop_in_is_named_by_its_practice_whatever_the_name_holds():
     practice = "Harbour Medical: Level 2"
     eid = ids.event_id(NS, ids.practice_key(practice), "drop-in")

@@ -1,20 +1,55 @@
 """Cancel our events that no row needs any more (a stage moved on, a group left).
 
-A cancellation needs only the event's id, which is all the Sheet records.
+The Sheet records only an event's id, but ids are derived from (namespace, key, purpose)
+(``core.ids``), so the purpose is found again by rebuilding the ids the row could have made:
+the cancellation then carries the event's real purpose and title, as the dry run shows it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from pydantic import BaseModel
 
 from sheetsync.core import ids
 from sheetsync.core.cells import as_text
-from sheetsync.core.plan import EventSpec
+from sheetsync.core.models import Contact, Group
+from sheetsync.core.plan import EventSpec, Purpose
 from sheetsync.core.planner.context import Context
+from sheetsync.core.planner.rules import CONTACT_PURPOSES, follow_up_title, meeting_title
 from sheetsync.core.validation import Row
+
+
+def _candidates(ctx: Context, row: Row[BaseModel]) -> Iterator[tuple[str, Purpose, str]]:
+    """Every (event id, purpose, title) this row's follow-ups could have had."""
+    model = row.model
+    if isinstance(model, Group):
+        gid = ctx.group_ids[row.ref]
+        yield ids.event_id(ctx.namespace, gid, "meeting"), "meeting", meeting_title(model)
+    elif isinstance(model, Contact):
+        cid = ctx.contact_ids[row.ref]
+        for purpose in CONTACT_PURPOSES:
+            if purpose == "drop-in" and not model.practice:
+                continue  # never planned without a practice
+            key = ids.practice_key(model.practice) if purpose == "drop-in" else cid
+            title = follow_up_title(purpose, model)
+            yield ids.event_id(ctx.namespace, key, purpose), purpose, title
+
+
+def _recorded(ctx: Context, eid: str, row: Row[BaseModel]) -> tuple[Purpose, str]:
+    """The purpose and title event ``eid`` of ``row`` had.
+
+    An id that none of the row's keys makes any more (its practice was renamed, its Row ID
+    edited) is cancelled as a follow-up of the row by name.
+    """
+    for candidate, purpose, title in _candidates(ctx, row):
+        if candidate == eid:
+            return purpose, title
+    if isinstance(row.model, Group):
+        return "meeting", meeting_title(row.model)
+    name = row.model.name if isinstance(row.model, Contact) else ""
+    return "nurture", f"Follow-up: {name}"
 
 
 def plan_cancellations(ctx: Context, needed: Collection[str]) -> tuple[EventSpec, ...]:
@@ -27,9 +62,10 @@ def plan_cancellations(ctx: Context, needed: Collection[str]) -> tuple[EventSpec
             stale[old].append(row)
     cancellations = []
     for eid, owners in stale.items():
+        purpose, title = _recorded(ctx, eid, owners[0])
         refs = tuple(r.ref for r in owners)
         calendar = ctx.settings.calendar_id
         cancellations.append(
-            EventSpec(eid, "nurture", calendar, ctx.today, "", "", refs, cancelled=True)
+            EventSpec(eid, purpose, calendar, ctx.today, title, "", refs, cancelled=True)
         )
     return tuple(cancellations)

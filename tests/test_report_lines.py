@@ -1,20 +1,22 @@
-"""The terminal report and the add-on cards count every event action and draft state alike."""
+"""The terminal report and the add-on cards: what they count, and the dry run's lines."""
 
 from collections import Counter
 
 from builders import NOW, snapshot
 
+from sheet_template import tabs as t
+from sheetsync.core import ids
 from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import build_summary
 from sheetsync.core.validation import validate
 from sheetsync.entrypoints.cards import preview_card
-from sheetsync.entrypoints.report import render_report
+from sheetsync.entrypoints.report import render_plan, render_report
 from sheetsync.service import SyncReport
 
 
-def report_with(events: Counter[str], drafts: Counter[str]) -> SyncReport:
-    validated = validate(snapshot())
+def report_with(events: Counter[str], drafts: Counter[str], **tabs) -> SyncReport:
+    validated = validate(snapshot(**tabs))
     plan = make_plan(validated, "ns", NOW)
     summary = build_summary(validated, plan)
     return SyncReport(plan, summary, [], [], events=events, drafts=drafts)
@@ -34,3 +36,11 @@ def test_every_action_and_state_is_counted_in_one_order():
 def test_an_event_found_absent_is_not_reported_as_nothing_to_do():
     text = render_report(report_with(Counter({"absent": 1}), Counter()))
     assert "Calendar events: 1 absent\n" in text
+
+
+def test_a_dry_run_names_the_event_it_would_cancel():
+    old = ids.event_id("ns", "C0001", "nurture")
+    contact = {"row_id": "C0001", "name": "Ana Silva", "category": t.THERAPIST_OTHER}
+    contacts = [{**contact, "stage": t.NOT_A_FIT, "event_id": old}]
+    text = render_plan(report_with(Counter({"cancelled": 1}), Counter(), contacts=contacts))
+    assert "  2026-06-15  cancel         Nurture touch: Ana Silva\n" in text
