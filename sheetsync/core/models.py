@@ -114,6 +114,8 @@ class RowModel(BaseModel):
 
 
 class Contact(RowModel):
+    """A row of the Contacts tab: a person in the referral network."""
+
     row_id: RowId = ""
     name: Name
     email: OptEmail = None
@@ -135,10 +137,13 @@ class Contact(RowModel):
 
     @property
     def first_name(self) -> str:
+        """The first word of the name, for a letter's greeting."""
         return self.name.split()[0]
 
 
 class Group(RowModel):
+    """A row of the Groups tab: a peer support or case-study group."""
+
     row_id: RowId = ""
     name: Name
     type: Annotated[str, BeforeValidator(_required_choice(tabs.GROUP_TYPES))]
@@ -153,6 +158,8 @@ class Group(RowModel):
 
 
 class LogEntry(RowModel):
+    """A row of the Log tab: a touch with a contact that happened (a note, a call, a meeting)."""
+
     row_id: RowId = ""
     date: ReqDate
     contact: Name
@@ -161,6 +168,8 @@ class LogEntry(RowModel):
 
 
 class Referral(RowModel):
+    """A row of the Referrals tab: a client referred in or out."""
+
     row_id: RowId = ""
     date: ReqDate
     direction: Annotated[str, BeforeValidator(_required_choice(tabs.DIRECTIONS))]
@@ -169,6 +178,8 @@ class Referral(RowModel):
 
 
 class LetterTemplate(RowModel):
+    """A row of the Templates tab: a letter's subject and body, with placeholders."""
+
     letter: Name
     subject: Annotated[str, BeforeValidator(_text(1000))]
     body: Text

@@ -106,6 +106,8 @@ DRAFT_STATES: tuple[DraftState, ...] = get_args(DraftState)
 
 @dataclass(frozen=True)
 class EventOutcome:
+    """What a calendar did with one planned event (``error`` says why when it failed)."""
+
     event_id: str
     action: EventAction
     error: str = ""
@@ -113,6 +115,8 @@ class EventOutcome:
 
 @dataclass(frozen=True)
 class DraftOutcome:
+    """What a mailbox did with one planned draft, and the draft's id in that mailbox."""
+
     message_id: str
     state: DraftState
     draft_id: str = ""
@@ -121,10 +125,13 @@ class DraftOutcome:
 
 @dataclass(frozen=True)
 class Overdue:
+    """A contact's follow-up whose day has passed: the Summary lists these."""
+
     row_id: str
     name: str
     category: str
     due: date
+    #: What it is, in short: "Nurture touch", "Follow up intro", "Drop in at PRACTICE".
     what: str
 
 

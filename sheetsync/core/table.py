@@ -33,6 +33,7 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
 
     def cell(self, row_index: int, col_index: int) -> Cell:
+        """The cell at ``rows[row_index][col_index]``; ``None`` past the row's end."""
         row = self.rows[row_index]
         return row[col_index] if col_index < len(row) else None
 
@@ -44,6 +45,7 @@ class Snapshot:
     tables: Mapping[str, Table]
 
     def table(self, name: str) -> Table:
+        """The tab called ``name``; a ``TemplateError`` naming it if the Sheet has none."""
         try:
             return self.tables[name]
         except KeyError:

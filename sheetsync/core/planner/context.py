@@ -45,6 +45,7 @@ class Context:
 
     @property
     def settings(self) -> Settings:
+        """The Settings tab, validated."""
         return self.validated.settings
 
     def resolve(self, text: str, errors: list[str]) -> str:

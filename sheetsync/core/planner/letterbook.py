@@ -43,6 +43,8 @@ class DraftBlocked:
 
 
 class Rendered(NamedTuple):
+    """A letter filled in."""
+
     subject: str
     body: str
 
