@@ -272,6 +272,9 @@ SUMMARY = Tab(
     name="Summary",
     description="Rewritten by every sync: goals, pipeline, overdue follow-ups and problems.",
 )
+#: The label of the Summary's row (near its top) that says when the sync last ran: each sync
+#: writes it, and the next reads it back.
+SUMMARY_LAST_SYNC = "Last sync"
 
 TABLE_TABS = (CONTACTS, GROUPS, LOG, REFERRALS)
 ALL_TABS = (SUMMARY, CONTACTS, GROUPS, LOG, REFERRALS, TEMPLATES, SETTINGS)

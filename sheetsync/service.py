@@ -17,7 +17,7 @@ from datetime import datetime
 from sheetsync.adapters.flyer import FlyerFolder, load_flyer
 from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, Plan
 from sheetsync.core.planner import make_plan
-from sheetsync.core.summary import Summary, build_summary, previous_sync, summary_grid
+from sheetsync.core.summary import Summary, build_summary, summary_grid
 from sheetsync.core.validation import Problem, validate
 from sheetsync.core.writeback import compose
 from sheetsync.ports import Calendar, Mailbox, SheetStore, WriteReport
@@ -131,9 +131,7 @@ def _sync_once(
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
     problems = [*plan.problems, *extra]
-    summary = build_summary(
-        validated, plan, problems, previous_sync(snapshot.tables.get("Summary"))
-    )
+    summary = build_summary(validated, plan, problems)
     report = SyncReport(
         plan=plan,
         summary=summary,

@@ -7,6 +7,7 @@ from builders import NOW, snapshot
 from sheet_template import tabs as t
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import GOAL_COLUMNS, GOAL_HEADER_ROW, build_summary, summary_grid
+from sheetsync.core.table import Snapshot, Table
 from sheetsync.core.validation import validate
 
 
@@ -106,11 +107,29 @@ def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems()
 
 
 def test_previous_sync_time_is_read_back_from_the_summary_tab():
-    from sheetsync.core.summary import previous_sync
-    from sheetsync.core.table import Table
-
     s = summary_for()
     grid = summary_grid(s)
-    table = Table("Summary", tuple(grid[0]), tuple(tuple(r) for r in grid[1:]))
-    assert previous_sync(table) == s.last_sync
-    assert previous_sync(Table("Summary", (), ())) == ""
+    written = snapshot()
+    tables = {
+        **written.tables,
+        "Summary": Table("Summary", tuple(grid[0]), tuple(map(tuple, grid[1:]))),
+    }
+    validated = validate(Snapshot(tables))
+    assert validated.previous_sync == s.last_sync
+    assert build_summary(validated, make_plan(validated, "ns", NOW)).previous_sync == s.last_sync
+    assert validate(snapshot()).previous_sync == ""
+
+
+def test_intro_drafts_waiting_are_counted_by_row_not_by_name():
+    # Two therapists share a name; only one has an intro in the drafts (no email, no draft for
+    # the other): one draft waits to be sent, not two.
+    ana = person("Ana Silva", t.THERAPIST_OTHER, t.PROSPECT, last_contact=None)
+    s = summary_for(
+        contacts=[
+            {**ana, "row_id": "C0001", "email": "ana@example.org", "draft_id": "r-1"},
+            {**ana, "row_id": "C0002"},
+            person("Bea Jones", t.THERAPIST_OTHER, t.PROSPECT, email="bea@example.org"),
+        ]
+    )
+    other = s.goals[0]
+    assert other.next_action.startswith("Send the 2 intro drafts in Gmail;")

@@ -64,6 +64,8 @@ class Validated:
     setting_rows: Mapping[str, int] = field(default_factory=dict)
     #: Settings whose value was refused (reported in ``sheet_problems``), by key.
     refused_settings: frozenset[str] = frozenset()
+    #: The "Last sync" the Summary tab shows, as the last sync wrote it ("" if it never ran).
+    previous_sync: str = ""
 
 
 def _messages(error: ValidationError, tab: Tab, prefix: str = "") -> list[str]:
@@ -182,6 +184,16 @@ def _letters(snapshot: Snapshot) -> tuple[dict[str, LetterTemplate], list[Proble
     return letters, problems
 
 
+def _previous_sync(snapshot: Snapshot) -> str:
+    # A free-form tab: the label is looked for in the first rows (the layout puts it in the
+    # second row, which is the first below the header row).
+    table = snapshot.tables.get(t.SUMMARY.name)
+    for row in table.rows[:3] if table else ():
+        if len(row) > 1 and as_text(row[0]) == t.SUMMARY_LAST_SYNC:
+            return as_text(row[1])
+    return ""
+
+
 def validate(snapshot: Snapshot) -> Validated:
     """Validate every tab. Raises ``TemplateError`` only for a missing tab or header."""
     with paused_gc():  # see sheetsync.core.gcpause
@@ -202,4 +214,5 @@ def _validate(snapshot: Snapshot) -> Validated:
         sheet_problems=tuple(settings.problems + letter_problems),
         setting_rows=settings.rows,
         refused_settings=settings.refused,
+        previous_sync=_previous_sync(snapshot),
     )
