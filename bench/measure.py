@@ -162,7 +162,8 @@ def measure_sync(
     attachments_dir: Path | None = None,
 ) -> RunResult:
     """Run one sync (``run`` names it: the first, or a steady-state one) and measure it."""
-    from sheetsync.service import Backend, run_sync
+    from sheetsync.ports import Backend
+    from sheetsync.service import run_sync
 
     sync_backend: Backend
     if backend == "local":

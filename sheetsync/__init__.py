@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sheetsync.errors import SheetsyncError
 
 if TYPE_CHECKING:
-    from sheetsync.service import Backend, SyncReport, run_sync
+    from sheetsync.ports import Backend
+    from sheetsync.service import SyncReport, run_sync
 
 __all__ = ["Backend", "SheetsyncError", "SyncReport", "run_sync"]
 

@@ -13,7 +13,7 @@ from sheetsync.adapters.flyer import FlyerFolder
 from sheetsync.adapters.local.eml_mailbox import EmlMailbox
 from sheetsync.adapters.local.ics_calendar import IcsCalendar
 from sheetsync.adapters.local.xlsx_store import XlsxStore
-from sheetsync.service import Backend
+from sheetsync.ports import Backend
 
 if TYPE_CHECKING:
     # The Google libraries load only when the Google backend is used: the local backend and

@@ -1,7 +1,9 @@
-"""The ports: what the sync needs from a spreadsheet, a calendar and a mailbox.
+"""The ports: what the sync needs from a spreadsheet, a calendar, a mailbox and a flyer folder.
 
-Each port has a Google adapter and a local adapter (``sheetsync.adapters``), and one shared
-behaviour suite in the tests that every adapter passes.
+Each of the first three has a Google adapter and a local adapter (``sheetsync.adapters``), and
+one shared behaviour suite in the tests that every adapter passes. The flyer folder has one
+adapter (``adapters.flyer.FlyerFolder``): a folder on disk on both backends. ``Backend`` is the
+set of ports a sync runs on; ``bootstrap`` builds the real ones.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sheetsync.core.cells import Cell
-from sheetsync.core.plan import CellWrite, DraftOutcome, DraftSpec, EventOutcome, EventSpec
+from sheetsync.core.plan import (
+    Attachment,
+    CellWrite,
+    DraftOutcome,
+    DraftSpec,
+    EventOutcome,
+    EventSpec,
+    FlyerProblem,
+)
 from sheetsync.core.table import Snapshot
 
 
@@ -98,3 +108,21 @@ class Mailbox(abc.ABC):
     def check_writable(self) -> None:
         """As ``SheetStore.check_writable``: refuse before anything changes."""
         return None
+
+
+class Flyers(abc.ABC):
+    """Where the flyer named in Settings > Flyer file is read from, by plain file name only."""
+
+    @abc.abstractmethod
+    def load(self, name: str) -> Attachment | FlyerProblem:
+        """The file ``name``, or why it cannot be attached (never its content or path)."""
+
+
+@dataclass
+class Backend:
+    """The ports a sync runs on, and the folder the flyer is read from (``None``: none set up)."""
+
+    sheet: SheetStore
+    calendar: Calendar
+    mailbox: Mailbox
+    flyers: Flyers | None = None

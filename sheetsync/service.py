@@ -14,25 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sheetsync.adapters.flyer import FlyerFolder, load_flyer
-from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, Plan
+from sheetsync.core.plan import (
+    NO_FOLDER,
+    CellWrite,
+    DraftOutcome,
+    EventOutcome,
+    Flyer,
+    FlyerProblem,
+    Plan,
+)
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import Summary, build_summary, summary_grid
 from sheetsync.core.validation import Problem, validate
 from sheetsync.core.writeback import compose
-from sheetsync.ports import Calendar, Mailbox, SheetStore, WriteReport
+from sheetsync.ports import Backend, Flyers, WriteReport
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Backend:
-    """The three ports a sync runs on, and the folder the flyer is read from (if any)."""
-
-    sheet: SheetStore
-    calendar: Calendar
-    mailbox: Mailbox
-    flyers: FlyerFolder | None = None
 
 
 @dataclass
@@ -100,6 +97,19 @@ def run_sync(
         port.check_writable()
     with backend.sheet.exclusive():
         return _sync_once(backend, now, False, timer)
+
+
+def load_flyer(name: str, flyers: Flyers | None) -> Flyer:
+    """The flyer Settings > Flyer file names (``name``), loaded once for a whole sync.
+
+    ``None`` when no flyer is named; a ``FlyerProblem`` when one is named but no folder is
+    configured, or the file cannot be attached.
+    """
+    if not name:
+        return None
+    if flyers is None:
+        return FlyerProblem(NO_FOLDER)
+    return flyers.load(name)
 
 
 def _sync_once(

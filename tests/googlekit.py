@@ -21,7 +21,7 @@ from sheetsync.adapters.google.init import create_spreadsheet
 from sheetsync.adapters.google.sheets import quote_title, raw_value
 from sheetsync.bootstrap import google_backend
 from sheetsync.entrypoints.demo import FLYER_PDF, SETTINGS_VALUES, sample_rows
-from sheetsync.service import Backend
+from sheetsync.ports import Backend
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 #: Retries in milliseconds, giving up after a few seconds.

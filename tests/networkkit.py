@@ -25,7 +25,7 @@ from sheetsync.adapters.google.sheets import quote_title, raw_value
 from sheetsync.adapters.local.workbook_template import write_template
 from sheetsync.adapters.local.xlsx_store import set_cell
 from sheetsync.bootstrap import google_backend, local_backend, local_paths
-from sheetsync.service import Backend
+from sheetsync.ports import Backend
 
 CONTACT_KEYS = [col.key for col in TEMPLATE.tab("Contacts").columns]
 SETTING_ROWS = {setting.label: row for row, setting in enumerate(TEMPLATE.settings, 2)}

@@ -34,7 +34,8 @@ from sheet_template import TEMPLATE as SHEET_TEMPLATE
 from sheetsync.adapters.google import credentials as sheetsync_credentials
 from sheetsync.adapters.google.credentials import GoogleCredentials
 from sheetsync.bootstrap import google_backend
-from sheetsync.service import Backend, run_sync
+from sheetsync.ports import Backend
+from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -24,23 +24,21 @@ from googlekit import NOW, clients
 
 from sheetsync.adapters.flyer import (
     MAX_FLYER_BYTES,
-    NO_FOLDER,
     FlyerFolder,
     check_flyer_dir,
-    load_flyer,
     source_folder,
 )
 from sheetsync.adapters.google.credentials import GoogleCredentials
 from sheetsync.adapters.local.xlsx_store import set_cell
 from sheetsync.bootstrap import google_backend
 from sheetsync.config import Config
-from sheetsync.core.plan import Attachment, DraftOutcome, FlyerProblem
+from sheetsync.core.plan import NO_FOLDER, Attachment, DraftOutcome, FlyerProblem
 from sheetsync.core.planner import make_plan
 from sheetsync.core.validation import Problem, validate
 from sheetsync.core.writeback import compose
 from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import ConfigError
-from sheetsync.service import SyncReport, run_sync
+from sheetsync.service import SyncReport, load_flyer, run_sync
 
 SECRET = b"SECRET-TOKEN-0123456789"
 

@@ -57,7 +57,8 @@ from sheetsync.bootstrap import google_backend
 from sheetsync.core.cells import Cell
 from sheetsync.entrypoints.demo import FLYER_PDF, sample_rows
 from sheetsync.errors import BackendError
-from sheetsync.service import Backend, SyncReport, run_sync
+from sheetsync.ports import Backend
+from sheetsync.service import SyncReport, run_sync
 
 SOAK = os.environ.get("SHEETSYNC_SOAK", "") == "1"
 #: The fake's id seed for every server: the spreadsheet (and so every derived id) is the same.

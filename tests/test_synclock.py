@@ -20,7 +20,8 @@ from sheetsync.bootstrap import local_backend
 from sheetsync.entrypoints.demo import create_demo_workbook
 from sheetsync.entrypoints.functions import error_response
 from sheetsync.errors import SyncInProgressError
-from sheetsync.service import Backend, run_sync
+from sheetsync.ports import Backend
+from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)

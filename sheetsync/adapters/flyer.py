@@ -6,8 +6,8 @@ lie inside the flyer folder once links are resolved, be a regular file outside /
 /dev, and be small enough for a draft. The file that is read is the file that was checked: it
 is opened without following links and compared with what was checked before a byte is read.
 
-A sync loads the flyer once, before planning (``load_flyer``), the same way in a dry run and a
-real run; the planner gets the loaded flyer or the problem, and the mailbox adapters only
+A sync loads the flyer once, before planning (``service.load_flyer``), the same way in a dry
+run and a real run; the planner gets the loaded flyer or the problem, and the mailbox adapters only
 attach the bytes they are given. Problems name what is wrong and what is allowed, never the
 name typed in the cell (the Sheet shows that already) nor a byte of any file.
 
@@ -24,8 +24,9 @@ import stat
 from pathlib import Path
 
 from sheetsync.core.cells import parse_file_name
-from sheetsync.core.plan import Attachment, Flyer, FlyerProblem
+from sheetsync.core.plan import Attachment, FlyerProblem
 from sheetsync.errors import ConfigError
+from sheetsync.ports import Flyers
 
 #: The largest flyer attached. Gmail takes 25 MB a message and base64 grows a file by a third,
 #: so 10 MiB leaves room for the letter and for a second attachment added by hand.
@@ -43,7 +44,6 @@ for _flag in ("O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
     _OPEN_FLAGS |= getattr(os, _flag, 0)
 del _flag
 
-NO_FOLDER = "no flyer folder is configured for this deployment (SHEETSYNC_FLYER_DIR)"
 _SETTING = "SHEETSYNC_FLYER_DIR (or --flyer-dir)"
 
 
@@ -81,7 +81,7 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-class FlyerFolder:
+class FlyerFolder(Flyers):
     """The folder the flyer named in Settings is read from, by plain file name only."""
 
     def __init__(self, folder: Path, where: str = "the flyer folder") -> None:
@@ -182,16 +182,3 @@ def _read_at_most(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
-
-
-def load_flyer(name: str, folder: FlyerFolder | None) -> Flyer:
-    """The flyer Settings > Flyer file names (``name``), loaded once for a whole sync.
-
-    ``None`` when no flyer is named; a ``FlyerProblem`` when one is named but no folder is
-    configured, or the file cannot be attached.
-    """
-    if not name:
-        return None
-    if folder is None:
-        return FlyerProblem(NO_FOLDER)
-    return folder.load(name)

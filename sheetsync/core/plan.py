@@ -60,6 +60,9 @@ class FlyerProblem:
 #: The flyer a sync attaches to GP cover notes: loaded, unusable (and why), or none set.
 Flyer = Attachment | FlyerProblem | None
 
+#: Why a flyer is named but cannot be read: the deployment has no flyer folder.
+NO_FOLDER = "no flyer folder is configured for this deployment (SHEETSYNC_FLYER_DIR)"
+
 
 @dataclass(frozen=True)
 class DraftSpec:

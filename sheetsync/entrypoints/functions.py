@@ -63,7 +63,8 @@ from sheetsync.errors import (
 if TYPE_CHECKING:
     import flask
 
-    from sheetsync.service import Backend, SyncReport
+    from sheetsync.ports import Backend
+    from sheetsync.service import SyncReport
 
 log = logging.getLogger(__name__)
 
