@@ -2,8 +2,8 @@
 
 Everything runs offline on the local backend (a demo workbook in tmp_path). The add-on's
 ``systemIdToken`` and the scheduler's OIDC token are real RS256 tokens minted by ``tokenkit``
-and verified against certificates served on 127.0.0.1 (``idtokens.GOOGLE_CERTS_URL`` is
-patched to that server). Every card any test receives is parsed into
+and verified against certificates served on 127.0.0.1 (``SHEETSYNC_ID_TOKEN_CERTS_URL`` points
+there). Every card any test receives is parsed into
 ``google.apps.card_v1.Card`` with unknown fields rejected (``valid_cards``).
 """
 
@@ -38,7 +38,7 @@ from sheet_template import TEMPLATE
 from sheetsync import bootstrap
 from sheetsync import service as sync_module
 from sheetsync.config import DEFAULT_WORKBOOK, Config
-from sheetsync.entrypoints import cards, idtokens
+from sheetsync.entrypoints import cards, idtoken_certs, idtokens
 from sheetsync.entrypoints import functions as entrypoints
 from sheetsync.entrypoints.demo import SETTINGS_VALUES, create_demo_workbook, sample_rows
 from sheetsync.errors import BackendError, ConfigError
@@ -73,10 +73,10 @@ def env(monkeypatch: pytest.MonkeyPatch, _certs_server: tokenkit.CertsServer) ->
     monkeypatch.setenv("SHEETSYNC_ADDON_AUDIENCE", ENDPOINT)
     monkeypatch.setenv("SHEETSYNC_ADDON_SERVICE_ACCOUNT", tokenkit.DEFAULT_EMAIL)
     _certs_server.reset()
-    monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", _certs_server.url)
-    idtokens.clear_cert_cache()
+    monkeypatch.setenv(idtokens.CERTS_URL_ENV, _certs_server.url)
+    idtoken_certs.clear_cert_cache()
     yield
-    idtokens.clear_cert_cache()
+    idtoken_certs.clear_cert_cache()
 
 
 @pytest.fixture
@@ -427,10 +427,10 @@ class TestSchedulerCheck:
         assert token not in response.get_data(as_text=True)
 
     def test_forged_tokens_are_401_while_google_cannot_be_reached(self, workbook, monkeypatch):
-        monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+        monkeypatch.setattr(idtoken_certs, "_FETCH_TIMEOUT_S", 1.0)
         before = fingerprint(workbook)
         with tokenkit.SilentServer() as silent:
-            monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+            monkeypatch.setenv(idtokens.CERTS_URL_ENV, silent.url)
             for token in forged_tokens(SCHEDULER_AUDIENCE, SCHEDULER_SA):
                 response = client("sync_http").post(
                     "/", headers={"Authorization": f"Bearer {token}"}
@@ -712,11 +712,11 @@ def test_addon_rejects_bad_tokens_and_runs_nothing(workbook, monkeypatch, token,
 
 
 def test_addon_forged_tokens_are_401_while_google_cannot_be_reached(workbook, monkeypatch):
-    monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(idtoken_certs, "_FETCH_TIMEOUT_S", 1.0)
     ran: list[bool] = []
     monkeypatch.setattr(sync_module, "run_sync", lambda *a, **k: ran.append(True))
     with tokenkit.SilentServer() as silent:
-        monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+        monkeypatch.setenv(idtokens.CERTS_URL_ENV, silent.url)
         for token in forged_tokens(ENDPOINT, tokenkit.DEFAULT_EMAIL):
             response = post_addon(addon_event(token, action="sync"))
             assert response.status_code == 401, response.get_json()

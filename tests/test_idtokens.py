@@ -1,4 +1,5 @@
-"""Tests of sheetsync.entrypoints.idtokens: real RS256 tokens, a local certs server (offline)."""
+"""Tests of sheetsync.entrypoints.idtokens and idtoken_certs: real RS256 tokens, a local certs
+server (offline)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 import tokenkit
 from google.auth.transport import Request
 
-from sheetsync.entrypoints import idtokens
+from sheetsync.entrypoints import idtoken_certs, idtokens
 from sheetsync.entrypoints.idtokens import TokenPolicy, bearer_token, verify_id_token
 from sheetsync.errors import AuthError, BackendError, ConfigError
 
@@ -25,9 +26,9 @@ WRONG_EMAIL = "intruder-sa@other-project.iam.gserviceaccount.com"
 @pytest.fixture(autouse=True)
 def _fresh_cert_cache() -> Iterator[None]:
     # Servers come and go on reused ports; a cache entry must not outlive its test.
-    idtokens.clear_cert_cache()
+    idtoken_certs.clear_cert_cache()
     yield
-    idtokens.clear_cert_cache()
+    idtoken_certs.clear_cert_cache()
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +266,7 @@ def test_certs_are_cached(server: tokenkit.CertsServer, policy: TokenPolicy, req
 def test_certs_expire_after_ttl(
     server: tokenkit.CertsServer, policy: TokenPolicy, req: Request, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(idtokens, "_CERTS_TTL_S", 0.0)
+    monkeypatch.setattr(idtoken_certs, "_CERTS_TTL_S", 0.0)
     verify_id_token(tokenkit.mint_token(), policy, req)
     verify_id_token(tokenkit.mint_token(), policy, req)
     assert server.hits == 2
@@ -277,7 +278,7 @@ def test_unknown_kid_refetches_for_key_rotation(
     verify_id_token(tokenkit.mint_token(), policy, req)
     rotated = tokenkit.new_signing_key("tokenkit-key-2")
     server.certs = tokenkit.certs_json(tokenkit.google_key(), rotated)
-    monkeypatch.setattr(idtokens, "_MIN_REFETCH_INTERVAL_S", 0.0)
+    monkeypatch.setattr(idtoken_certs, "_MIN_REFETCH_INTERVAL_S", 0.0)
     verify_id_token(tokenkit.mint_token(key=rotated), policy, req)
     assert server.hits == 2
 
@@ -337,14 +338,9 @@ def test_default_certs_url_is_googles(monkeypatch: pytest.MonkeyPatch) -> None:
     assert TokenPolicy("a", "b").certs_url == idtokens.GOOGLE_CERTS_URL
 
 
-def test_default_certs_url_can_be_redirected_for_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The seam the add-on endpoint tests use: policies built inside the entry points pick it up.
-    monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", "http://127.0.0.1:1/certs")
-    assert TokenPolicy("a", "b").certs_url == "http://127.0.0.1:1/certs"
-
-
 def test_certs_url_from_the_environment_for_emulators(monkeypatch: pytest.MonkeyPatch) -> None:
-    # How a separate process (the benchmark's functions-framework) verifies tokenkit's tokens.
+    # How the entry points' tests, in process, and the benchmark's functions-framework, in
+    # another one, have the policies the entry points make verify tokenkit's tokens.
     monkeypatch.setenv("SHEETSYNC_ID_TOKEN_CERTS_URL", " http://127.0.0.1:2/certs ")
     assert TokenPolicy("a", "b").certs_url == "http://127.0.0.1:2/certs"
     monkeypatch.setenv("SHEETSYNC_ID_TOKEN_CERTS_URL", "")
@@ -388,9 +384,9 @@ def silent_certs_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], b
     Yields a function telling whether anything connected to it. A fetch would hang until the
     (shortened) timeout and then fail as a BackendError, so a 401 proves none was needed.
     """
-    monkeypatch.setattr(idtokens, "_FETCH_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(idtoken_certs, "_FETCH_TIMEOUT_S", 1.0)
     with tokenkit.SilentServer() as silent:
-        monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+        monkeypatch.setenv(idtokens.CERTS_URL_ENV, silent.url)
         yield silent.connected
 
 

@@ -44,7 +44,7 @@ API
     anything connected (a verification that needed no certificates leaves it False)::
 
         with tokenkit.SilentServer() as silent:
-            monkeypatch.setattr(idtokens, "GOOGLE_CERTS_URL", silent.url)
+            monkeypatch.setenv("SHEETSYNC_ID_TOKEN_CERTS_URL", silent.url)
             ...
             assert not silent.connected()
 
@@ -52,8 +52,8 @@ API
     A google-auth requests transport that ignores proxy environment variables, so requests to
     the local server are never sent through a proxy.
 
-``sheetsync.entrypoints.idtokens`` caches certificates per URL; call
-``idtokens.clear_cert_cache()`` in fixtures (ports are reused between servers).
+``sheetsync.entrypoints.idtoken_certs`` caches certificates per URL; call
+``idtoken_certs.clear_cert_cache()`` in fixtures (ports are reused between servers).
 """
 
 from __future__ import annotations

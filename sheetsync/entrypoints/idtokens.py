@@ -16,22 +16,13 @@ Two callers use it:
   platform does with the ``Authorization`` header; the endpoint always verifies it.
 
 * **The scheduled sync endpoint** (``sync_http``), called by Cloud Scheduler with
-  ``Authorization: Bearer <OIDC ID token>`` for the scheduler's service account. There are two
-  ways to deploy it, and they need different settings:
-
-  1. *Behind IAM* (``--no-allow-unauthenticated``, the default in ``deploy/deploy.sh``). Cloud
-     Run (which hosts Cloud Functions gen2) verifies the token and checks that its service
-     account holds ``roles/run.invoker`` before the request reaches the function. It then
-     strips the token's signature (the last segment becomes ``SIGNATURE_REMOVED_BY_GOOGLE``) so
-     the token cannot be replayed elsewhere. The in-function check must then stay **off**
-     (``SHEETSYNC_SCHEDULER_AUDIENCE`` unset): a signature-less token can never verify here,
-     and IAM has already done the job.
-  2. *Public endpoint* (``--allow-unauthenticated``, e.g. behind a proxy or where IAM invoker
-     bindings are not wanted). Anyone on the internet can reach the function, so it must verify
-     the bearer token itself: set ``SHEETSYNC_SCHEDULER_AUDIENCE`` (the ``--oidc-token-audience``
-     of the Scheduler job) and ``SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT`` (its
-     ``--oidc-service-account-email``), and the entry point calls :func:`verify_id_token` with
-     the token from :func:`bearer_token`.
+  ``Authorization: Bearer <OIDC ID token>`` for the scheduler's service account, when it is
+  deployed as a public endpoint: set ``SHEETSYNC_SCHEDULER_AUDIENCE`` and
+  ``SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT`` and the entry point calls :func:`verify_id_token`
+  with the token from :func:`bearer_token`. Behind IAM (the default in ``deploy/deploy.sh``)
+  Cloud Run has verified the token already and strips its signature (the last segment becomes
+  ``SIGNATURE_REMOVED_BY_GOOGLE``), so the in-function check must stay off: see
+  deploy/README.md for both ways.
 
 How a token is checked, cheapest first:
 
@@ -45,8 +36,8 @@ How a token is checked, cheapest first:
    its 401 even while Google's certificates cannot be fetched, and junk cannot make us fetch.
 3. **Signature**, by google-auth: ``google.oauth2.id_token.verify_token`` (``jwt.decode``
    against Google's certificates, which checks ``exp``/``iat`` and ``aud`` again on the now
-   verified payload). It asks a request object for the certificates on every call; ours
-   (:class:`_CachedCertsRequest`) answers from the in-process cache described below.
+   verified payload), with the certificates from ``sheetsync.entrypoints.idtoken_certs``'s
+   in-process cache.
 4. **email_verified**, on the verified claims (google-auth has no notion of it).
 
 Outcomes map onto :class:`sheetsync.errors.AuthError`. Every refusal made before the signature
@@ -56,11 +47,6 @@ reachable). A genuine Google token for the configured account whose email is not
 403. Error messages never contain the token or any claim value (the spec keeps tokens and
 emails out of logs), and exceptions are raised ``from None`` because google-auth's own messages
 embed the raw token.
-
-Google's signing certificates rotate (new keys are published ahead of use), so they are cached
-in-process for a few minutes and re-fetched early when a token names a key id we have not seen,
-at most once per :data:`_MIN_REFETCH_INTERVAL_S` so that junk tokens cannot turn us into an
-amplifier against the certificate endpoint.
 
 Cold start: google-auth (and through it requests and the crypto libraries) is imported on the
 first token that gets as far as its signature check. A request with no token, a token that is
@@ -72,29 +58,29 @@ from __future__ import annotations
 
 import base64
 import binascii
-import http.client
 import json
 import math
 import os
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard, cast
 
-from sheetsync.errors import AuthError, BackendError, ConfigError
+from sheetsync.entrypoints.idtoken_certs import CachedCertsRequest
+from sheetsync.errors import AuthError, ConfigError
 
 if TYPE_CHECKING:
     import google.auth.transport
 
 #: The certificate endpoint google.oauth2.id_token uses by default for Google-issued ID tokens
-#: ({key id: PEM X.509 certificate}). Read at TokenPolicy construction time (not import time),
-#: so tests can point policies built by the entry points at a local server by patching it.
+#: ({key id: PEM X.509 certificate}).
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 
 #: For emulators, local runs and tests only: serve your own certificates at this URL (same
-#: ``{key id: PEM}`` format) and ID tokens are verified against them instead of Google's.
-#: Never set it in a deployment: whoever controls that URL can mint tokens that pass.
+#: ``{key id: PEM}`` format) and ID tokens are verified against them instead of Google's. Read
+#: when a TokenPolicy is made (not at import), so it also redirects the policies the entry
+#: points make. Never set it in a deployment: whoever controls that URL can mint tokens that
+#: pass.
 CERTS_URL_ENV = "SHEETSYNC_ID_TOKEN_CERTS_URL"
 
 #: Issuers Google uses for its ID tokens; older tokens carry the scheme-less form.
@@ -106,15 +92,6 @@ MAX_LIFETIME_S = 3600
 
 #: The only signature algorithm Google signs ID tokens with.
 _ALGORITHM = "RS256"
-
-#: How long fetched certificates are trusted before a re-fetch. Short: keys rotate about daily.
-_CERTS_TTL_S = 300.0
-
-#: Minimum gap between re-fetches triggered by an unknown key id.
-_MIN_REFETCH_INTERVAL_S = 30.0
-
-#: Network timeout for the certificate fetch; an entry point must answer within seconds.
-_FETCH_TIMEOUT_S = 10.0
 
 #: Real Google ID tokens are about 1 KB; refusing huge inputs early bounds the work per request.
 _MAX_TOKEN_CHARS = 16_384
@@ -175,24 +152,6 @@ class TokenPolicy:
     audience: str
     email: str
     certs_url: str = field(default_factory=_default_certs_url)
-
-
-@dataclass(frozen=True)
-class _CachedCerts:
-    certs: Mapping[str, str]
-    #: The certificates document as fetched, handed to google-auth as the response body.
-    data: bytes
-    fetched_at: float
-
-
-_cache_lock = threading.Lock()
-_cache: dict[str, _CachedCerts] = {}
-
-
-def clear_cert_cache() -> None:
-    """Forget every cached certificate set (tests, or an operator forcing a re-fetch)."""
-    with _cache_lock:
-        _cache.clear()
 
 
 def bearer_token(authorization_header: str | None) -> str | None:
@@ -310,7 +269,7 @@ def _verify_signature(
     import google.auth.exceptions
     from google.oauth2 import id_token
 
-    certs_request = _CachedCertsRequest(policy.certs_url, kid, transport)
+    certs_request = CachedCertsRequest(policy.certs_url, kid, transport)
     try:
         return id_token.verify_token(
             token,
@@ -326,111 +285,3 @@ def _verify_signature(
     # the signature.
     _check_times(_unverified_parts(token)[1], time.time(), clock_skew_seconds)
     _unauthorized("ID token signature is invalid")
-
-
-@dataclass(frozen=True)
-class _CertsResponse:
-    """A ``google.auth.transport.Response`` for certificates served from the cache."""
-
-    data: bytes
-    status: int = http.client.OK
-    headers: Mapping[str, str] = field(
-        default_factory=lambda: {"content-type": "application/json; charset=UTF-8"}
-    )
-
-
-class _CachedCertsRequest:
-    """A ``google.auth.transport.Request`` that serves one certificates URL from the cache.
-
-    ``verify_token`` asks its request object for the certificates on every call (google-auth
-    suggests a caching request object for that). This one answers from the in-process cache,
-    fetching through the real transport only when the cache is stale, or for a key id it does
-    not hold (at most once per :data:`_MIN_REFETCH_INTERVAL_S`). The transport itself is made
-    only when a fetch is due. Not a subclass, so google-auth stays unimported until used.
-    """
-
-    def __init__(
-        self,
-        certs_url: str,
-        kid: str | None,
-        transport: google.auth.transport.Request | None,
-    ) -> None:
-        self.certs_url = certs_url
-        self.kid = kid
-        self.transport = transport
-
-    def __call__(
-        self,
-        url: str,
-        method: str = "GET",
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        **kwargs: Any,
-    ) -> _CertsResponse:
-        if url != self.certs_url or method != "GET" or body is not None:
-            # verify_token only ever GETs the certificates URL it was given.
-            raise RuntimeError("this request object only fetches the ID token certificates")
-        return _CertsResponse(_certs_for(self.certs_url, self.kid, self._transport).data)
-
-    def _transport(self) -> google.auth.transport.Request:
-        if self.transport is not None:
-            return self.transport
-        import google.auth.transport.requests
-
-        return google.auth.transport.requests.Request()
-
-
-def _certs_for(
-    certs_url: str, kid: str | None, transport: Callable[[], google.auth.transport.Request]
-) -> _CachedCerts:
-    """Return the certificate set for ``certs_url``, from cache when fresh enough.
-
-    The lock is held across the fetch so concurrent requests on a cold instance (gunicorn
-    threads) make one fetch, not one each.
-    """
-    with _cache_lock:
-        now = time.monotonic()
-        cached = _cache.get(certs_url)
-        if cached is not None:
-            age = now - cached.fetched_at
-            fresh = age < _CERTS_TTL_S
-            known_kid = kid is None or kid in cached.certs
-            if fresh and (known_kid or age < _MIN_REFETCH_INTERVAL_S):
-                # An unknown kid inside the refetch interval falls through to jwt.decode,
-                # which rejects it ("certificate not found") as a bad token.
-                return cached
-        fetched = _fetch_certs(certs_url, transport(), now)
-        _cache[certs_url] = fetched
-        return fetched
-
-
-def _fetch_certs(
-    certs_url: str, request: google.auth.transport.Request, now: float
-) -> _CachedCerts:
-    """Fetch ``{key id: PEM certificate}`` from ``certs_url`` through the given transport."""
-    import google.auth.exceptions
-
-    try:
-        response = request(certs_url, method="GET", timeout=_FETCH_TIMEOUT_S)
-    except google.auth.exceptions.TransportError:
-        raise BackendError("could not fetch Google's ID token certificates") from None
-    if response.status != http.client.OK:
-        raise BackendError(
-            f"could not fetch Google's ID token certificates (HTTP {response.status})"
-        )
-    try:
-        body = json.loads(response.data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise BackendError("Google's ID token certificates are not valid JSON") from None
-    # Only the PEM map format is accepted: the JWK format ({"keys": [...]}) is served by a
-    # different URL and would need PyJWT, which this project does not ship.
-    if (
-        not isinstance(body, dict)
-        or not body
-        or not all(isinstance(k, str) and isinstance(v, str) for k, v in body.items())
-        # verify_token would take a "keys" entry for a JWK set.
-        or "keys" in body
-    ):
-        raise BackendError("Google's ID token certificates are not a {key id: PEM} map")
-    return _CachedCerts(certs=body, data=bytes(response.data), fetched_at=now)
