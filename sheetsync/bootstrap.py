@@ -1,8 +1,19 @@
-"""The composition root: the one place where real backends are built and wired together."""
+"""The composition root: the one place where credentials and backends are built and wired.
+
+Every dependency is a parameter with the production default (the clock, the retry policy, the
+credentials), so a caller or a test passes its own instead of patching anything:
+
+* :func:`backend_for` is what the Cloud Functions sync: the backend a ``Config`` names, for a
+  request's spreadsheet and, for the add-on, its user's token;
+* :func:`local_backend` and :func:`google_backend` are the two backends themselves (the CLI
+  calls them with its options);
+* :func:`credentials_for` and :func:`sheets_client_for` are the Google credentials and the
+  bare Sheets client (``init --google`` creates a Sheet before there is a backend).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,11 +24,14 @@ from sheetsync.adapters.flyer import FlyerFolder
 from sheetsync.adapters.local.eml_mailbox import EmlMailbox
 from sheetsync.adapters.local.ics_calendar import IcsCalendar
 from sheetsync.adapters.local.xlsx_store import XlsxStore
+from sheetsync.config import Config
+from sheetsync.errors import ConfigError
 from sheetsync.ports import Backend
 
 if TYPE_CHECKING:
     # The Google libraries load only when the Google backend is used: the local backend and
     # the demo start faster and need no Google packages at import time.
+    import gspread
     from google.api_core.retry import Retry
 
     from sheetsync.adapters.google.credentials import GoogleCredentials
@@ -95,3 +109,68 @@ def google_backend(
         ),
         flyers=flyers,
     )
+
+
+def credentials_for(config: Config, user_token: str | None = None) -> GoogleCredentials:
+    """The Google credentials a Cloud Function syncs with.
+
+    ``user_token`` is the add-on user's ``userOAuthToken``. It is granted gmail.compose only
+    (see deploy/README.md, "OAuth scopes"), which cannot search sent mail, so its syncs check
+    drafts only. Without it the credentials come from the environment the Config was read from.
+    """
+    from sheetsync.adapters.google.credentials import GoogleCredentials, load_credentials
+
+    if user_token:
+        return GoogleCredentials.from_access_token(user_token, reads_sent=False)
+    return load_credentials(config.environ, endpoint=config.api_endpoint)
+
+
+def backend_for(
+    config: Config,
+    spreadsheet_id: str | None = None,
+    user_token: str | None = None,
+    *,
+    credentials: GoogleCredentials | None = None,
+    retry: Retry | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Backend:
+    """The backend ``config`` names. ``spreadsheet_id`` and ``user_token`` apply to Google only.
+
+    ``spreadsheet_id`` (a request's, already checked) overrides the configured one; one of the
+    two is needed. ``credentials`` default to :func:`credentials_for` ``(config, user_token)``.
+    On the local backend the workbook is the configured one: a caller cannot point a function
+    at another file on the instance.
+    """
+    if config.backend == "local":
+        return local_backend(config.workbook, clock)
+    sheet_id = spreadsheet_id or config.spreadsheet_id
+    if not sheet_id:
+        raise ConfigError(
+            "No spreadsheet to sync: set SHEETSYNC_SPREADSHEET_ID or send a spreadsheet_id"
+        )
+    if credentials is None:
+        credentials = credentials_for(config, user_token)
+    return google_backend(
+        sheet_id,
+        endpoint=config.api_endpoint,
+        credentials=credentials,
+        attachments_dir=config.flyer_dir,
+        calendar_id=config.calendar_id,
+        retry=retry,
+        clock=clock,
+    )
+
+
+def sheets_client_for(
+    endpoint: str | None = None, environ: Mapping[str, str] | None = None
+) -> gspread.Client:
+    """A gspread client with the environment's credentials (``init --google``).
+
+    ``endpoint`` points it at a host laid out like Google's; ``environ`` defaults to the
+    process environment.
+    """
+    from sheetsync.adapters.google.credentials import load_credentials
+    from sheetsync.adapters.google.clients import sheets_client
+
+    credentials = load_credentials(environ, endpoint=endpoint)
+    return sheets_client(credentials.sheets, endpoint)

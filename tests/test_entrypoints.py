@@ -380,15 +380,6 @@ def test_unexpected_errors_are_500_without_details(workbook, monkeypatch, caplog
     assert error["correlation_id"] in caplog.text
 
 
-def test_sync_http_without_google_backend_is_a_config_error(monkeypatch):
-    monkeypatch.setenv("SHEETSYNC_BACKEND", "google")
-    monkeypatch.setenv("SHEETSYNC_SPREADSHEET_ID", "1AbC")
-    monkeypatch.delattr(bootstrap, "google_backend")
-    response = client("sync_http").post("/")
-    assert response.status_code == 500
-    assert response.get_json()["error"]["message"] == "google backend not available"
-
-
 def test_sync_http_google_backend_gets_the_body_spreadsheet(workbook, monkeypatch):
     calls: list[tuple[str, dict[str, Any]]] = []
 

@@ -93,15 +93,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _init(args: argparse.Namespace) -> int:
+    """``init``: a new Google Sheet (``--google``) or a new workbook from the template."""
     if args.google:
-        from sheetsync.adapters.google.clients import sheets_client
-        from sheetsync.adapters.google.credentials import load_credentials
         from sheetsync.adapters.google.init import create_spreadsheet
+        from sheetsync.bootstrap import sheets_client_for
 
-        endpoint = _api_endpoint(args)
-        credentials = load_credentials(endpoint=endpoint)
-        client = sheets_client(credentials.sheets, endpoint)
-        spreadsheet_id = create_spreadsheet(client, args.title)
+        spreadsheet_id = create_spreadsheet(sheets_client_for(_api_endpoint(args)), args.title)
         print(f"Created the Sheet {spreadsheet_id}. Share it (and your calendar) with the")
         print("function's service account, fill in Settings, then run:")
         print(f"  python -m sheetsync sync --sheet {spreadsheet_id}")
@@ -174,6 +171,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: the process's arguments); the exit code."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     commands = {"init": _init, "sync": _sync, "demo": _demo}

@@ -54,7 +54,6 @@ from sheetsync.config import Config
 from sheetsync.core.ids import check_spreadsheet_id
 from sheetsync.errors import (
     BadRequestError,
-    ConfigError,
     MethodNotAllowedError,
     PayloadTooLargeError,
     SheetsyncError,
@@ -268,43 +267,10 @@ def _request_json(request: flask.Request, required: bool) -> dict[str, Any]:
 def make_backend(
     config: Config, spreadsheet_id: str | None = None, access_token: str | None = None
 ) -> Backend:
-    """The configured backend. ``spreadsheet_id`` and ``access_token`` apply to Google only.
-
-    ``access_token`` is the add-on user's ``userOAuthToken``; without it the credentials come
-    from the environment.
-
-    On the local backend the workbook is the configured one: a caller cannot point the
-    function at another file on the instance.
-    """
+    """The configured backend, built by ``sheetsync.bootstrap.backend_for``."""
     from sheetsync import bootstrap
 
-    if config.backend == "local":
-        return bootstrap.local_backend(config.workbook)
-    google_backend = getattr(bootstrap, "google_backend", None)
-    if google_backend is None:
-        raise ConfigError("google backend not available")
-    sheet_id = spreadsheet_id or config.spreadsheet_id
-    if not sheet_id:
-        raise ConfigError(
-            "No spreadsheet to sync: set SHEETSYNC_SPREADSHEET_ID or send a spreadsheet_id"
-        )
-    from sheetsync.adapters.google.credentials import GoogleCredentials, load_credentials
-
-    # The add-on's user token is granted gmail.compose only (see deploy/README.md, "OAuth
-    # scopes"), which cannot search sent mail: its syncs check drafts only.
-    credentials = (
-        GoogleCredentials.from_access_token(access_token, reads_sent=False)
-        if access_token
-        else load_credentials(config.environ, endpoint=config.api_endpoint)
-    )
-    backend: Backend = google_backend(
-        sheet_id,
-        endpoint=config.api_endpoint,
-        credentials=credentials,
-        attachments_dir=config.flyer_dir,
-        calendar_id=config.calendar_id,
-    )
-    return backend
+    return bootstrap.backend_for(config, spreadsheet_id, access_token)
 
 
 def _run(backend: Backend, dry_run: bool) -> SyncReport:
