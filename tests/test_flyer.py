@@ -549,7 +549,7 @@ def test_cli_refuses_a_system_flyer_folder_and_has_no_default_one(
 
 
 def test_functions_refuse_a_secrets_flyer_folder() -> None:
-    from sheetsync.entrypoints.functions import make_backend
+    from sheetsync.bootstrap import backend_for
 
     config = Config.from_env(
         {
@@ -560,9 +560,9 @@ def test_functions_refuse_a_secrets_flyer_folder() -> None:
         }
     )
     with pytest.raises(ConfigError, match="SHEETSYNC_FLYER_DIR"):
-        make_backend(config)
+        backend_for(config)
     deployed = Config.from_env({**config.environ, "SHEETSYNC_FLYER_DIR": "/mnt/sheetsync-flyers"})
-    backend = make_backend(deployed)
+    backend = backend_for(deployed)
     assert backend.flyers is not None and backend.flyers.folder == Path("/mnt/sheetsync-flyers")
 
 

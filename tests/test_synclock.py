@@ -18,7 +18,7 @@ from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.adapters.synclock import BUSY
 from sheetsync.bootstrap import local_backend
 from sheetsync.entrypoints.demo import create_demo_workbook
-from sheetsync.entrypoints.functions import error_response
+from sheetsync.entrypoints.failures import error_response
 from sheetsync.errors import SyncInProgressError
 from sheetsync.ports import Backend
 from sheetsync.service import run_sync
