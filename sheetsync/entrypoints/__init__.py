@@ -6,7 +6,8 @@
   (the one mapping of failures to answers), ``backends`` (which backend they sync),
   ``idtokens`` and ``idtoken_certs`` (who is calling), ``cards`` and ``card_parts`` (the
   add-on's Card v1 JSON).
-* The command line: ``cli``, with ``report`` (the terminal output) and ``demo``.
+* The command line: ``cli``, with ``report`` (the terminal output) and ``demo`` (over
+  ``sample_network``).
 
 Nothing here is imported by the layers below.
 """
