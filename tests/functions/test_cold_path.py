@@ -7,6 +7,7 @@ only once the cheap checks have passed.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,8 +74,6 @@ ADDON = {
 def test_a_rejected_request_loads_neither_pydantic_nor_the_sync(
     target: str, environ: dict[str, str], body: str, headers: dict[str, str], expected: int
 ) -> None:
-    import json
-
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, json.dumps([target, environ, body, headers, expected])],
         cwd=ROOT,
