@@ -169,8 +169,8 @@ def sheets_client_for(
     ``endpoint`` points it at a host laid out like Google's; ``environ`` defaults to the
     process environment.
     """
-    from sheetsync.adapters.google.credentials import load_credentials
     from sheetsync.adapters.google.clients import sheets_client
+    from sheetsync.adapters.google.credentials import load_credentials
 
     credentials = load_credentials(environ, endpoint=endpoint)
     return sheets_client(credentials.sheets, endpoint)

@@ -27,7 +27,7 @@ from werkzeug.test import EnvironBuilder
 
 from sheetsync.bootstrap import local_backend
 from sheetsync.config import Config
-from sheetsync.service import Backend
+from sheetsync.ports import Backend
 
 MAIN = str(Path(__file__).resolve().parent.parent / "main.py")
 ENDPOINT = tokenkit.DEFAULT_AUDIENCE

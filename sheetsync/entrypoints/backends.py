@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 from sheetsync.config import Config
 
 if TYPE_CHECKING:
-    from sheetsync.service import Backend, SyncReport
+    from sheetsync.ports import Backend
+    from sheetsync.service import SyncReport
 
 
 class BackendFactory(Protocol):
