@@ -36,6 +36,9 @@ class EventSpec:
     cancelled: bool = False
     #: True when the Sheet already records this event on this day: nothing to do.
     known: bool = False
+    #: How the event repeats from ``day``: an RFC 5545 RRULE value without the "RRULE:"
+    #: prefix (``core.rhythm`` makes them, e.g. "FREQ=MONTHLY;INTERVAL=1"); "" for a one-off.
+    recurrence: str = ""
 
 
 @dataclass(frozen=True)
