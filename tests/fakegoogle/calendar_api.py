@@ -4,7 +4,8 @@ Owns event storage (deleted events are kept as ``status: cancelled``, so their i
 as on Google), Calendar's client-supplied id rules (base32hex, 5-1024 characters; 400
 ``invalid`` otherwise, 409 ``duplicate`` on reuse), patch/update semantics with
 ``sequence``/``updated``/``etag`` bumps, and list filtering/paging (private and shared
-extended properties, time window, showDeleted, sync tokens).
+extended properties, time window, showDeleted, sync tokens). Repeating events are stored with
+their ``recurrence``, checked as Google checks it (``recurrence.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .common import (
 )
 from .discovery import drop_nulls, parse_rfc3339
 from .errors import ApiError, bad_request, duplicate, not_found
+from .recurrence import check_recurrence, series_end
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 
@@ -141,6 +143,7 @@ class CalendarApi:
             # Deleted (cancelled) events keep their id, exactly like Google.
             raise duplicate()
         check_times(body)
+        check_recurrence(body)
         now = rfc3339(self.clock())
         eid = base64.urlsafe_b64encode(f"{event_id} {cal_id}".encode()).decode().rstrip("=")
         resource: dict[str, Any] = {
@@ -159,6 +162,7 @@ class CalendarApi:
         for key, value in body.items():
             if key not in READ_ONLY:
                 resource[key] = copy.deepcopy(value)
+        _omit_empty_recurrence(resource)
         self._order += 1
         revision = self._bump(resource)
         events[event_id] = StoredEvent(resource, self._order, revision)
@@ -194,6 +198,8 @@ class CalendarApi:
             else:
                 resource[key] = _merge(resource.get(key), value)
         check_times(resource)
+        check_recurrence(resource)
+        _omit_empty_recurrence(resource)
         self._finish_change(stored, resource, body)
         return copy.deepcopy(resource)
 
@@ -215,6 +221,7 @@ class CalendarApi:
         if body.get("id") not in (None, stored.resource["id"]):
             raise bad_request("Invalid resource id value.")
         check_times(body)
+        check_recurrence(body)
         keep = {k: v for k, v in stored.resource.items() if k in READ_ONLY or k == "id"}
         resource: dict[str, Any] = {
             "status": "confirmed",
@@ -224,6 +231,7 @@ class CalendarApi:
         for key, value in body.items():
             if key not in READ_ONLY and key not in ("id", "sequence"):
                 resource[key] = copy.deepcopy(value)
+        _omit_empty_recurrence(resource)
         self._finish_change(stored, resource, body)
         return Reply(copy.deepcopy(resource))
 
@@ -285,6 +293,12 @@ class CalendarApi:
 
 
 # ---- module helpers ---------------------------------------------------------------------
+
+
+def _omit_empty_recurrence(resource: dict[str, Any]) -> None:
+    """Google leaves ``recurrence`` out of a single event ([] in a patch makes one)."""
+    if resource.get("recurrence") == []:
+        del resource["recurrence"]
 
 
 def _merge(old: Any, new: dict[str, Any]) -> dict[str, Any]:
@@ -359,13 +373,15 @@ def _matches(resource: dict[str, Any], call: Call) -> bool:
         return False
     time_min, time_max = call.param("timeMin"), call.param("timeMax")
     if time_min is not None or time_max is not None:
-        start, end = _bounds(resource)
+        start, first_end = _bounds(resource)
+        end = series_end(resource, start, first_end)
         low = parse_rfc3339(time_min) if time_min else None
         high = parse_rfc3339(time_max) if time_max else None
         if low is not None and high is not None and low >= high:
             raise bad_request("The specified time range is empty.", reason="timeRangeEmpty")
-        # Overlap test, as Google documents it: end > timeMin and start < timeMax.
-        if low is not None and not end > _aware(low):
+        # Overlap test, as Google documents it: end > timeMin and start < timeMax (a series
+        # without end reaches past every timeMin).
+        if low is not None and end is not None and not end > _aware(low):
             return False
         if high is not None and not start < _aware(high):
             return False
