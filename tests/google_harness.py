@@ -75,7 +75,11 @@ def google_calendar(tmp_path: Path) -> CalendarHarness:
         missing = "not-shared@group.calendar.google.com"
         return GoogleCalendar(service, "sheet", batch_uri("calendar", server.url), FAST, missing)
 
-    return CalendarHarness(calendar, events, broken)
+    def recurrence(event_id: str) -> str:
+        (event,) = (e for e in server.calendar_events(include_deleted=True) if e["id"] == event_id)
+        return "\n".join(line.removeprefix("RRULE:") for line in event.get("recurrence", []))
+
+    return CalendarHarness(calendar, events, broken, recurrence)
 
 
 def google_mailbox(tmp_path: Path) -> MailboxHarness:

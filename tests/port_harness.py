@@ -46,6 +46,9 @@ class CalendarHarness:
     events: Callable[[], dict[str, tuple[date, str, bool]]]
     #: An adapter on a broken store (a corrupt .ics, a calendar that is not shared).
     broken: Callable[[], Calendar]
+    #: event id -> its repeat rule as stored, without "RRULE:" ("" for a one-off); several
+    #: rules, or lines that are not RRULEs, come back joined by newlines, as they are.
+    recurrence: Callable[[str], str]
 
 
 @dataclass
@@ -106,7 +109,16 @@ def local_calendar(tmp_path: Path) -> CalendarHarness:
         path.write_bytes(b"BEGIN:VCALENDAR\r\nthis line is not iCalendar\r\n")
         return IcsCalendar(path, lambda: NOW)
 
-    return CalendarHarness(IcsCalendar(path, lambda: NOW), events, broken)
+    def recurrence(event_id: str) -> str:
+        cal = ICalendar.from_ical(path.read_bytes())
+        (event,) = (e for e in cal.walk("VEVENT") if str(e["uid"]) == uid_of(event_id))
+        rules = event.get("rrule")
+        if rules is None:
+            return ""
+        rules = rules if isinstance(rules, list) else [rules]
+        return "\n".join(rule.to_ical().decode() for rule in rules)
+
+    return CalendarHarness(IcsCalendar(path, lambda: NOW), events, broken, recurrence)
 
 
 def local_mailbox(tmp_path: Path) -> MailboxHarness:

@@ -147,6 +147,70 @@ def test_calendar_creates_keeps_moves_and_cancels(calendar):
     assert len(calendar.events()) == 1
 
 
+MONTHLY = "FREQ=MONTHLY;INTERVAL=1"
+
+
+def meeting(day: date, rule: str, title: str = "Peer group", cancelled: bool = False):
+    return EventSpec(EID, "meeting", "primary", day, title, "desc", (), cancelled, False, rule)
+
+
+def test_a_repeating_event_is_created_once_and_changed_in_place(calendar):
+    day = date(2026, 12, 31)
+    assert [o.action for o in calendar.calendar.apply([meeting(day, MONTHLY)])] == ["created"]
+    assert calendar.recurrence(EID) == MONTHLY
+    assert [o.action for o in calendar.calendar.apply([meeting(day, MONTHLY)])] == ["unchanged"]
+    # The same rule spelled another way is the same rule: nothing to write.
+    same = meeting(day, "freq=monthly")
+    assert [o.action for o in calendar.calendar.apply([same])] == ["unchanged"]
+    fortnightly = "FREQ=WEEKLY;INTERVAL=2"
+    assert [o.action for o in calendar.calendar.apply([meeting(day, fortnightly)])] == ["moved"]
+    assert calendar.recurrence(EID) == fortnightly
+    later = date(2027, 1, 7)
+    assert [o.action for o in calendar.calendar.apply([meeting(later, fortnightly)])] == ["moved"]
+    retitled = meeting(later, fortnightly, "Peer group (room 2)")
+    assert [o.action for o in calendar.calendar.apply([retitled])] == ["updated"]
+    assert calendar.events() == {EID: (later, "Peer group (room 2)", False)}
+    assert calendar.recurrence(EID) == fortnightly
+
+
+def test_a_rule_removed_makes_a_one_off_and_a_rule_added_a_series(calendar):
+    day = date(2026, 12, 1)
+    calendar.calendar.apply([meeting(day, MONTHLY)])
+    assert [o.action for o in calendar.calendar.apply([meeting(day, "")])] == ["moved"]
+    assert calendar.recurrence(EID) == ""
+    assert [o.action for o in calendar.calendar.apply([meeting(day, "")])] == ["unchanged"]
+    assert [o.action for o in calendar.calendar.apply([meeting(day, MONTHLY)])] == ["moved"]
+    assert calendar.recurrence(EID) == MONTHLY
+    assert len(calendar.events()) == 1
+
+
+def test_a_repeating_event_is_cancelled_whole(calendar):
+    day = date(2026, 12, 1)
+    calendar.calendar.apply([meeting(day, MONTHLY)])
+    cancel = meeting(day, MONTHLY, cancelled=True)
+    assert [o.action for o in calendar.calendar.apply([cancel])] == ["cancelled"]
+    assert calendar.events()[EID][2] is True
+    # Brought back, it repeats again.
+    assert [o.action for o in calendar.calendar.apply([meeting(day, MONTHLY)])] == ["updated"]
+    assert calendar.events()[EID][2] is False
+    assert calendar.recurrence(EID) == MONTHLY
+
+
+@pytest.mark.parametrize("rule", ["FREQ=SOMETIMES", "FREQ=WEEKLY;INTERVAL=0", "RRULE:FREQ=WEEKLY"])
+def test_a_rule_that_cannot_be_written_fails_its_event_only(calendar, rule):
+    day = date(2026, 12, 1)
+    other = event("vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", day)
+    bad, good = calendar.calendar.apply([meeting(day, rule), other])
+    assert (bad.action, good.action) == ("failed", "created")
+    assert "repeat rule" in bad.error and rule not in bad.error
+    assert list(calendar.events()) == [other.event_id]
+    # An existing event given a bad rule is left as it was.
+    calendar.calendar.apply([meeting(day, MONTHLY)])
+    (again,) = calendar.calendar.apply([meeting(day, rule)])
+    assert again.action == "failed"
+    assert calendar.recurrence(EID) == MONTHLY
+
+
 def test_calendar_handles_many_events_at_once(calendar):
     specs = [event(f"{i:05d}" + "a" * 27, date(2026, 12, 1 + i % 28)) for i in range(120)]
     outcomes = calendar.calendar.apply(specs)

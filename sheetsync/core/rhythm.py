@@ -15,7 +15,6 @@ is checked strictly and the next date is computed, not searched for.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -131,7 +130,8 @@ def _monthly(anchor: date, step: int, day: date) -> date:
 
     Starts at the first step that reaches ``day``'s month and goes on while that month has no
     ``anchor.day`` or its date is before ``day``. Each step's month is known, so this ends: the
-    anchor's own month comes back every 12 steps or fewer, and every 400 years for 29 February.
+    anchor's own month comes back every 12 steps or fewer, and for 29 February a leap year's
+    February within 400 years.
     """
     start = anchor.year * 12 + anchor.month - 1
     months = day.year * 12 + day.month - 1 - start
@@ -140,8 +140,10 @@ def _monthly(anchor: date, step: int, day: date) -> date:
         year, month0 = divmod(start + steps * step, 12)
         if year > date.max.year:
             raise ValueError("the series has no date before the calendar ends")
-        if anchor.day <= calendar.monthrange(year, month0 + 1)[1]:
+        try:
             found = date(year, month0 + 1, anchor.day)
-            if found >= day:
-                return found
+        except ValueError:  # that month has no such day: RFC 5545 skips it
+            found = None
+        if found is not None and found >= day:
+            return found
         steps += 1

@@ -6,7 +6,12 @@ Owns how an ``EventSpec`` becomes Calendar calls, in batches of at most 50:
    and patch every unwanted one to ``status=cancelled``;
 2. an insert answered 409 means the id exists (created by an earlier or crashed sync, or
    deleted by a person, which leaves it cancelled): get those events;
-3. patch the ones whose date, title, description or status differ ("moved" / "updated").
+3. patch the ones whose date, repeat rule, title, description or status differ ("moved" /
+   "updated").
+
+A repeating event (a group's meetings) carries ``recurrence: ["RRULE:..."]``. It is all-day, so
+its start and end are dates with no ``timeZone``: the API requires one for a repeating event's
+``dateTime`` (the zone its times repeat in), and a date repeats as a date in every zone.
 
 Because the id is ours, re-running after a crash at any point creates nothing twice. Events are
 tagged in ``extendedProperties.private`` (``sheetsync``, ``purpose``, ``sheet``: a hash of the
@@ -31,6 +36,7 @@ from sheetsync.adapters.google.http import (
     to_backend_error,
 )
 from sheetsync.core.plan import EventOutcome, EventSpec
+from sheetsync.core.rhythm import Rule, parse_rule
 from sheetsync.ports import Calendar
 
 #: Event id already taken (by us: the ids are derived from the Sheet).
@@ -46,9 +52,35 @@ def sheet_tag(namespace: str) -> str:
     return hashlib.sha256(namespace.encode("utf-8")).hexdigest()[:16]
 
 
+def _rule(spec: EventSpec) -> Rule | None:
+    """The spec's repeat rule, None for a one-off; ``ValueError`` for one not to be sent."""
+    return parse_rule(spec.recurrence) if spec.recurrence else None
+
+
+def _stored_rule(event: dict[str, Any]) -> Rule | None:
+    """A stored event's repeat rule, None for a one-off; ``ValueError`` for a recurrence
+    sheetsync would not write (several lines, EXDATE or RDATE, parts beyond FREQ and INTERVAL).
+    """
+    lines = event.get("recurrence") or []
+    if not lines:
+        return None
+    if len(lines) != 1 or not isinstance(lines[0], str):
+        raise ValueError("not one RRULE")
+    name, sep, value = lines[0].partition(":")
+    if not sep or name.strip().upper() != "RRULE":
+        raise ValueError("not an RRULE")
+    return parse_rule(value)
+
+
 def _differs(event: dict[str, Any], spec: EventSpec) -> tuple[bool, bool]:
-    """(date differs, text or status differs) between a stored event and what is wanted."""
+    """(dates differ: first day or repeat rule, text or status differs) between a stored event
+    and what is wanted (whose rule ``apply`` has checked)."""
     moved = (event.get("start") or {}).get("date") != spec.day.isoformat()
+    try:
+        # Compared as parsed rules: "FREQ=MONTHLY" and "FREQ=MONTHLY;INTERVAL=1" are one rule.
+        moved = moved or _stored_rule(event) != _rule(spec)
+    except ValueError:
+        moved = True
     retitled = (
         event.get("summary", "") != spec.title
         or event.get("description", "") != spec.description
@@ -95,12 +127,18 @@ class GoogleCalendar(Calendar):
         return self.calendar_id or spec.calendar_id
 
     def _fields(self, spec: EventSpec) -> dict[str, Any]:
-        """What we own of an event: written on insert and on every patch."""
+        """What we own of an event: written on insert and on every patch.
+
+        ``recurrence`` is always there, [] for a one-off: a patch replaces a list whole, so []
+        is what turns a repeating event back into a one-off.
+        """
+        rule = _rule(spec)
         return {
             "summary": spec.title,
             "description": spec.description,
             "start": {"date": spec.day.isoformat()},
             "end": {"date": (spec.day + timedelta(days=1)).isoformat()},
+            "recurrence": [f"RRULE:{rule.text}"] if rule is not None else [],
             "status": "confirmed",
             "extendedProperties": {
                 "private": {"sheetsync": "1", "purpose": spec.purpose, "sheet": self.tag}
@@ -108,9 +146,12 @@ class GoogleCalendar(Calendar):
         }
 
     def _insert(self, spec: EventSpec) -> BatchCall:
+        fields = self._fields(spec)
+        if not fields["recurrence"]:
+            del fields["recurrence"]  # a new one-off has nothing to clear
         body = {
             "id": spec.event_id,
-            **self._fields(spec),
+            **fields,
             # A follow-up reminder should not block the day as busy.
             "transparency": "transparent",
         }
@@ -146,9 +187,20 @@ class GoogleCalendar(Calendar):
             assert result.error is not None
             outcomes[event_id] = EventOutcome(event_id, "failed", short_reason(result.error))
 
+        for spec in specs.values():
+            if spec.cancelled:
+                continue
+            try:
+                _rule(spec)
+            except ValueError as error:
+                # Checked before any call, as the local calendar does: that event fails alone,
+                # the way Google's 400 would fail it, without the round trip.
+                reason = f"its repeat rule cannot be written: {error}"
+                outcomes[spec.event_id] = EventOutcome(spec.event_id, "failed", reason)
         first = [
             self._patch(s, {"status": "cancelled"}) if s.cancelled else self._insert(s)
             for s in specs.values()
+            if s.event_id not in outcomes
         ]
         existing: list[EventSpec] = []
         first_results = self.batcher.run(first)
