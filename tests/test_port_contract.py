@@ -151,7 +151,9 @@ MONTHLY = "FREQ=MONTHLY;INTERVAL=1"
 
 
 def meeting(day: date, rule: str, title: str = "Peer group", cancelled: bool = False):
-    return EventSpec(EID, "meeting", "primary", day, title, "desc", (), cancelled, False, rule)
+    return EventSpec(
+        EID, "meeting", "primary", day, title, "desc", (), cancelled=cancelled, recurrence=rule
+    )
 
 
 def test_a_repeating_event_is_created_once_and_changed_in_place(calendar):
