@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from fakegoogle import FakeGoogle, FakeGoogleInternalError
+from fakegoogle import FakeGoogle, FakeGoogleInternalError, authorized_http
+from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -119,3 +120,87 @@ def test_a_hold_that_never_ends_fails_that_request_and_the_test():
         with pytest.raises(HttpError) as failed:
             fake.service("gmail").users().drafts().list(userId="me").execute()
         assert failed.value.resp.status == 500
+
+
+# -- threads, and the person at the mailbox --------------------------------------------------
+
+
+def thread_of(gmail, thread_id: str, **kwargs) -> dict:
+    return gmail.users().threads().get(userId="me", id=thread_id, **kwargs).execute()
+
+
+def test_a_draft_sent_from_the_web_interface_gets_a_new_message_id_in_its_thread(server):
+    gmail = server.service("gmail")
+    created = create(gmail, 1)
+    thread_id = created["message"]["threadId"]
+    assert [m["id"] for m in thread_of(gmail, thread_id)["messages"]] == [created["message"]["id"]]
+    later = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+    server.clock = lambda: later
+    sent_id = server.gmail_send_from_web(created["id"])
+
+    assert created["id"] not in server.gmail_drafts()
+    (sent,) = thread_of(gmail, thread_id, format="metadata", metadataHeaders=["Message-ID"])[
+        "messages"
+    ]
+    assert sent["id"] == sent_id != created["message"]["id"]
+    assert sent["labelIds"] == ["SENT"]
+    assert sent["internalDate"] == str(int(later.timestamp() * 1000))
+    (header,) = sent["payload"]["headers"]
+    assert header["name"] == "Message-ID"
+    assert header["value"].endswith("@mail.gmail.com>")
+    # Our Message-ID is nowhere in sent mail any more.
+    query = "rfc822msgid:test.1@sheetsync.invalid"
+    assert "messages" not in gmail.users().messages().list(userId="me", q=query).execute()
+
+
+def test_a_reply_arrives_in_the_thread_it_answers(server):
+    gmail = server.service("gmail")
+    created = create(gmail, 1)
+    thread_id = created["message"]["threadId"]
+    sent_id = server.gmail_send_from_web(created["id"])
+    server.clock = lambda: T0 + timedelta(days=2)
+    reply_id = server.gmail_receive_reply(thread_id, "Zoë <zoe@example.org>")
+    got = thread_of(gmail, thread_id, format="metadata", metadataHeaders=["From", "In-Reply-To"])
+    assert [m["id"] for m in got["messages"]] == [sent_id, reply_id]  # oldest first
+    reply = got["messages"][1]
+    assert reply["labelIds"] == ["INBOX", "UNREAD"]
+    headers = {h["name"]: h["value"] for h in reply["payload"]["headers"]}
+    assert headers["From"] == "Zoë <zoe@example.org>"
+    sent_mid = server.gmail_thread(thread_id)[0].message_id
+    assert headers["In-Reply-To"] == f"<{sent_mid}>"
+    assert len(server.gmail_thread(thread_id)) == 2
+    with pytest.raises(KeyError):
+        server.gmail_receive_reply("ffffffffffffffff", "zoe@example.org")
+
+
+def test_a_discarded_draft_takes_its_thread_with_it(server):
+    gmail = server.service("gmail")
+    created = create(gmail, 1)
+    server.gmail_discard_draft(created["id"])
+    assert server.gmail_drafts() == {}
+    with pytest.raises(HttpError) as gone:
+        thread_of(gmail, created["message"]["threadId"])
+    assert gone.value.resp.status == 404
+
+
+def test_threads_get_is_checked_against_the_discovery_document(server):
+    created = create(server.service("gmail"), 1)
+    url = f"{server.url}/gmail/v1/users/me/threads/{created['message']['threadId']}"
+    response, body = server.http().request(url + "?format=raw")  # not one of its formats
+    assert response.status == 400 and "format" in json.loads(body)["error"]["message"]
+    response, _ = server.http().request(url + "?format=minimal&fields=id")
+    assert response.status == 200
+
+
+def test_a_token_granted_compose_only_is_refused_what_compose_does_not_allow(server):
+    server.grant_token("compose-only", ["https://www.googleapis.com/auth/gmail.compose"])
+    http = authorized_http(server.url, Credentials("compose-only"))
+    gmail = server.service("gmail", http=http)
+    created = create(gmail, 1)  # drafts.create accepts gmail.compose
+    gmail.users().drafts().get(userId="me", id=created["id"]).execute()
+    with pytest.raises(HttpError) as refused:
+        thread_of(gmail, created["message"]["threadId"])
+    assert refused.value.resp.status == 403
+    assert refused.value.error_details[0]["reason"] == "insufficientPermissions"
+    # Another token, or none, is not checked.
+    thread_of(server.service("gmail"), created["message"]["threadId"])

@@ -51,6 +51,13 @@ server: ``server.set_metadata_policy(sort="MOVES", copy_paste="DUPLICATED", ...)
 :class:`MetadataPolicy`. ``X-Goog-User-Project`` names the project a request comes from
 (PROJECT visibility); without it every request is one project.
 
+Gmail keeps threads (``threads.get``) and plays the person at the mailbox between requests:
+``server.gmail_send_from_web(draft_id)`` (Send in the web interface: a new SENT message with a
+Message-ID of Gmail's own, in the draft's thread), ``server.gmail_receive_reply(thread_id,
+sender)`` and ``server.gmail_discard_draft(draft_id)``. ``server.grant_token(token, scopes)``
+makes requests bearing that token hold exactly those OAuth scopes: a method whose discovery
+``scopes`` name none of them gets Google's 403 ``insufficientPermissions``.
+
 Beware httplib2 silently retries a request once when the connection drops before any
 response byte, so one injected drop is invisible to googleapiclient; use two (or
 ``crash_after``) to make it see a ``ConnectionError``. requests (gspread) does not retry.

@@ -1,10 +1,16 @@
 """The fake Gmail v1 API: one mailbox's messages and drafts, and their handlers.
 
 Owns message storage (the raw RFC 822 bytes plus labels and thread), drafts (a draft is a
-message labelled ``DRAFT``), the ``users.drafts.*`` / ``users.messages.*`` handlers including
-the media-upload form of drafts.create, the small search language tests rely on
-(``rfc822msgid:``, ``in:``/``label:``, ``from:``/``to:``/``subject:``, negation, bare words),
-and :meth:`GmailApi.send_draft`, which tests call to play the user pressing Send.
+message labelled ``DRAFT``), threads (the messages sharing a ``threadId``: a thread exists while
+one of its messages does), the ``users.drafts.*`` / ``users.messages.*`` / ``users.threads.get``
+handlers including the media-upload form of drafts.create, the small search language tests
+rely on (``rfc822msgid:``, ``in:``/``label:``, ``from:``/``to:``/``subject:``, negation, bare
+words), and what the person at the mailbox does, which tests call between requests:
+:meth:`GmailApi.send_draft` (Send, through the API's way of keeping the message),
+:meth:`GmailApi.send_from_web` (Send in the web interface: the draft goes, a new SENT message
+with a Message-ID of Gmail's own appears in its thread), :meth:`GmailApi.receive_reply` (the
+contact answers in the thread) and :meth:`GmailApi.discard_draft` (the draft, and its thread
+with it, deleted).
 
 ``GmailApi.ignore_query`` plays a broken Gmail stand-in whose search ignores ``q``: every list
 then answers with every draft (or message), so tests can prove the code under test never takes
@@ -21,7 +27,7 @@ import shlex
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from email.utils import make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from typing import Any
 
 from .common import (
@@ -198,14 +204,81 @@ class GmailApi:
             raise not_found()
         return self.messages[message_id]
 
+    def send_from_web(self, draft_id: str) -> GmailMessage:
+        """The user presses Send on a draft in Gmail's web interface.
+
+        The draft and its message go; a new message, labelled SENT, takes their place in the
+        same thread, with a new Gmail id, a Message-ID Gmail assigns and the Date of sending:
+        nothing promises that a client's Message-ID survives this, so the fake keeps none.
+        """
+        old = self.draft_message(draft_id)
+        parsed = message_from_bytes(old.raw, policy=policy.default)
+        del parsed["Message-ID"]
+        del parsed["Date"]
+        parsed["Date"] = format_datetime(self.clock())
+        parsed["Message-ID"] = make_msgid(domain="mail.gmail.com")
+        # Added while the draft is still there: a thread exists only while a message does.
+        sent = self.add_message(parsed.as_bytes(), ["SENT"], old.thread_id, received=True)
+        del self.drafts[draft_id]
+        del self.messages[old.id]
+        return sent
+
+    def receive_reply(
+        self,
+        thread_id: str,
+        sender: str,
+        *,
+        text: str = "Happy to meet.",
+        headers: dict[str, str] | None = None,
+        labels: tuple[str, ...] = ("INBOX", "UNREAD"),
+    ) -> GmailMessage:
+        """A message from ``sender`` arrives in a thread, answering its latest message.
+
+        Dated now (the fake's clock); ``headers`` adds or replaces headers (Auto-Submitted for
+        an out-of-office, a From for a bounce, ...).
+        """
+        in_thread = self.thread(thread_id)
+        if not in_thread:
+            raise KeyError(f"no thread {thread_id}")  # a test's mistake, not a request's
+        last = in_thread[-1]
+        reply = EmailMessage()
+        reply["From"] = sender
+        reply["To"] = self.user_email
+        subject = last.header("Subject")
+        reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+        reply["Date"] = format_datetime(self.clock())
+        reply["Message-ID"] = make_msgid(domain="example.org")
+        if last.message_id:
+            reply["In-Reply-To"] = f"<{last.message_id}>"
+            reply["References"] = f"<{last.message_id}>"
+        reply.set_content(text)
+        for name, value in (headers or {}).items():
+            del reply[name]
+            reply[name] = value
+        return self.add_message(reply, list(labels), thread_id)
+
+    def discard_draft(self, draft_id: str) -> None:
+        """The user deletes a draft (Discard): it is gone for good, and so is a thread it was
+        the only message of."""
+        msg = self.draft_message(draft_id)
+        del self.drafts[draft_id]
+        del self.messages[msg.id]
+
+    def thread(self, thread_id: str) -> list[GmailMessage]:
+        """A thread's messages, oldest first (empty: no such thread)."""
+        found = [m for m in self.messages.values() if m.thread_id == thread_id]
+        return sorted(found, key=lambda m: (m.internal_date, m.history_id))
+
     def send_draft(self, draft_id: str, rewrite_message_id: bool = False) -> GmailMessage:
         """Turn a draft into a sent message, as when the user presses Send.
 
         The message keeps its id and Message-ID header unless ``rewrite_message_id`` asks
-        for a fresh Message-ID (to test code that must not rely on the header surviving).
+        for a fresh Message-ID (to test code that must not rely on the header surviving). Its
+        ``internalDate`` becomes the time of sending, as Gmail's does.
         """
         msg = self.draft_message(draft_id)
         del self.drafts[draft_id]
+        msg.internal_date = int(self.clock().timestamp() * 1000)
         if rewrite_message_id or not msg.message_id:
             parsed = message_from_bytes(msg.raw, policy=policy.default)
             del parsed["Message-ID"]
@@ -231,6 +304,7 @@ class GmailApi:
             "gmail.users.messages.list": self.h_message_list,
             "gmail.users.messages.send": self.h_message_send,
             "gmail.users.messages.delete": self.h_message_delete,
+            "gmail.users.threads.get": self.h_thread_get,
             "gmail.users.getProfile": self.h_profile,
         }
 
@@ -342,6 +416,21 @@ class GmailApi:
             raise not_found()
         fmt = call.param("format", "full")
         return Reply(self.resource(msg, fmt, call.param("metadataHeaders", [])))
+
+    def h_thread_get(self, call: Call) -> Reply:
+        self._check_user(call)
+        messages = self.thread(call.params["id"])
+        if not messages:
+            raise not_found()
+        fmt = call.param("format", "full")
+        headers = call.param("metadataHeaders", [])
+        return Reply(
+            {
+                "id": call.params["id"],
+                "historyId": str(max(m.history_id for m in messages)),
+                "messages": [self.resource(m, fmt, headers) for m in messages],
+            }
+        )
 
     def h_message_list(self, call: Call) -> Reply:
         self._check_user(call)

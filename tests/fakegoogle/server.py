@@ -170,6 +170,8 @@ class FakeGoogle:
         self._seq = 0
         self._hooks: list[Hook] = []
         self.internal_errors: list[str] = []
+        #: Bearer token -> the OAuth scopes it was granted (see ``grant_token``).
+        self.token_scopes: dict[str, frozenset[str]] = {}
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -374,6 +376,7 @@ class FakeGoogle:
             if error is not None:
                 raise error
             assert spec is not None
+            self._check_scopes(spec, req.headers)
             params = self.registry.check_params(spec, path_values, record.query)
             if self.validate:
                 self.registry.check_body(spec, body)
@@ -387,6 +390,24 @@ class FakeGoogle:
             return Outcome(204 if reply.status == 200 else reply.status, [], b"")
         body = _partial(reply.body, params.get("fields"))
         return Outcome(reply.status, [("Content-Type", JSON_TYPE)], json.dumps(body).encode())
+
+    def grant_token(self, token: str, scopes: Iterable[str]) -> None:
+        """Make requests bearing ``token`` hold exactly ``scopes``: a method that accepts none
+        of them (its discovery ``scopes``) is refused with Google's 403 insufficientPermissions.
+        Requests with any other token, or none, are not checked (as before)."""
+        with self._lock:
+            self.token_scopes[token] = frozenset(scopes)
+
+    def _check_scopes(self, spec: MethodSpec, headers: dict[str, str]) -> None:
+        kind, _, token = headers.get("authorization", "").partition(" ")
+        granted = self.token_scopes.get(token.strip()) if kind.lower() == "bearer" else None
+        accepted = set(spec.desc.get("scopes", ()))
+        if granted is not None and accepted and not accepted & granted:
+            raise ApiError(
+                403,
+                "Request had insufficient authentication scopes.",
+                reason="insufficientPermissions",
+            )
 
     def _batch(self, req: Incoming, path: str) -> Outcome:
         base = _BATCH_PATHS[path]
@@ -884,6 +905,27 @@ class FakeGoogle:
         """Play the user pressing Send on a draft; returns the sent message's id."""
         with self._lock:
             return self.gmail.send_draft(draft_id, rewrite_message_id).id
+
+    def gmail_send_from_web(self, draft_id: str) -> str:
+        """Play the user pressing Send in Gmail's web interface (a new message and Message-ID
+        in the draft's thread); returns the sent message's id."""
+        with self._lock:
+            return self.gmail.send_from_web(draft_id).id
+
+    def gmail_receive_reply(self, thread_id: str, sender: str, **kwargs: Any) -> str:
+        """A message from ``sender`` arrives in a thread (see ``GmailApi.receive_reply``)."""
+        with self._lock:
+            return self.gmail.receive_reply(thread_id, sender, **kwargs).id
+
+    def gmail_discard_draft(self, draft_id: str) -> None:
+        """Play the user deleting a draft (and the thread it was alone in)."""
+        with self._lock:
+            self.gmail.discard_draft(draft_id)
+
+    def gmail_thread(self, thread_id: str) -> list[GmailMessage]:
+        """A thread's messages, oldest first (empty when there is no such thread)."""
+        with self._lock:
+            return self.gmail.thread(thread_id)
 
     def gmail_add_message(
         self,
