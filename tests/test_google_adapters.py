@@ -436,6 +436,19 @@ def test_gmail_finds_existing_and_sent_drafts_before_creating(server):
     assert len(server.gmail_drafts()) == 2
 
 
+def test_gmail_outcomes_carry_the_thread_of_each_draft(server):
+    first, second = mailbox(server).ensure([draft(1), draft(2)])
+    stored = server.gmail_drafts()
+    assert first.thread_id == stored[first.draft_id].thread_id
+    assert second.thread_id and second.thread_id != first.thread_id
+    server.gmail_send_draft(second.draft_id)  # sent keeping our Message-ID
+    again = mailbox(server).ensure([draft(1), draft(2)])
+    assert [(o.state, o.thread_id) for o in again] == [
+        ("exists", first.thread_id),
+        ("sent", second.thread_id),
+    ]
+
+
 def test_gmail_without_sent_scope_checks_drafts_only(server):
     mailbox(server).ensure([draft(1)])
     server.reset_log()

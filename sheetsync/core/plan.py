@@ -127,6 +127,33 @@ class DraftOutcome:
     state: DraftState
     draft_id: str = ""
     error: str = ""
+    #: The draft's Gmail thread (drafts.create answers with it), to record beside its id.
+    thread_id: str = ""
+
+
+@dataclass(frozen=True)
+class TrackedDraft:
+    """A draft the Sheet records, to be followed up: what became of it?"""
+
+    message_id: str  # the deterministic Message-ID the planner knows for the row
+    draft_id: str  # as recorded in Draft ID ("" if unknown)
+    thread_id: str = ""  # as recorded in Thread ID ("" on the local backend or older rows)
+    sent_on: date | None = None  # when already known sent (then only replies are looked for)
+
+
+DraftFateState = Literal["draft", "sent", "deleted", "unknown"]
+
+
+@dataclass(frozen=True)
+class DraftFate:
+    """What became of a tracked draft."""
+
+    message_id: str
+    state: DraftFateState  # still a draft; sent; deleted unsent; could not tell
+    thread_id: str = ""  # the thread, when known (to record it)
+    sent_on: date | None = None  # the SENT message's date (in UTC; the planner converts)
+    replied_on: date | None = None  # first reply from someone else after the sent one
+    error: str = ""  # why "unknown" (a short, log-safe reason)
 
 
 @dataclass(frozen=True)

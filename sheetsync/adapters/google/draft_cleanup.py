@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult
 from sheetsync.adapters.google.draft_copies import Copy, copy_of, keeper
 from sheetsync.adapters.google.gmail_calls import GONE, GmailCalls, found
 from sheetsync.adapters.google.http import short_reason
+from sheetsync.core.plan import DraftOutcome
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,12 @@ class _Proofs:
 
 
 def _candidates(
-    created: Mapping[str, str], searches: Mapping[str, CallResult]
+    created: Mapping[str, DraftOutcome], searches: Mapping[str, CallResult]
 ) -> list[tuple[str, str]]:
     """(Message-ID, draft id) of every draft that may be a copy: where more than one was found."""
     candidates: list[tuple[str, str]] = []
     for mid, result in searches.items():
-        ids = {str(d.get("id") or "") for d in found(result, "drafts")} | {created[mid]}
+        ids = {str(d.get("id") or "") for d in found(result, "drafts")} | {created[mid].draft_id}
         ids.discard("")
         if len(ids) > 1:
             candidates += [(mid, draft_id) for draft_id in sorted(ids)]
@@ -69,8 +70,11 @@ def _prove(candidates: Sequence[tuple[str, str]], reads: Mapping[str, CallResult
     return proofs
 
 
-def _deletions(calls: GmailCalls, proofs: _Proofs, created: dict[str, str]) -> list[BatchCall]:
-    """The deletes of every copy but the keeper, recording the keeper in ``created``."""
+def _deletions(
+    calls: GmailCalls, proofs: _Proofs, created: dict[str, DraftOutcome]
+) -> list[BatchCall]:
+    """The deletes of every copy but the keeper, recording the keeper (and its thread) in
+    ``created``."""
     extra: list[BatchCall] = []
     left = 0
     for mid, proven in proofs.copies.items():
@@ -78,17 +82,20 @@ def _deletions(calls: GmailCalls, proofs: _Proofs, created: dict[str, str]) -> l
         if keep is None or mid in proofs.unread:
             left += 1
             continue
-        created[mid] = keep.draft_id
+        created[mid] = replace(created[mid], draft_id=keep.draft_id, thread_id=keep.thread_id)
         extra += [calls.delete(c.draft_id) for c in proven if c is not keep]
     if left:
         log.warning("%d drafts may have a second copy left: not every copy could be read", left)
     return extra
 
 
-def remove_second_copies(calls: GmailCalls, batcher: Batcher, created: dict[str, str]) -> None:
-    """Delete second copies of the drafts just created ({Message-ID: draft id}).
+def remove_second_copies(
+    calls: GmailCalls, batcher: Batcher, created: dict[str, DraftOutcome]
+) -> None:
+    """Delete second copies of the drafts just created ({Message-ID: its "created" outcome}).
 
-    ``created`` is updated to the copy kept, when that is an earlier one than ours.
+    ``created`` is updated to the copy kept (its draft id and thread), when that is an earlier
+    one than ours.
     """
     searches = batcher.run([calls.in_drafts(mid, mid, MOST_COPIES) for mid in created])
     candidates = _candidates(created, searches)

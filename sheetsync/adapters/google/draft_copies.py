@@ -16,9 +16,20 @@ did, a cleaner that looks after making its own copy sees the earliest and keeps 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+#: What a Gmail draft, message or thread id looks like ("r-8613...", "18c5e1f0a2b3c4d5"). An id
+#: read from a cell goes into a request's path only if it matches; one read from Gmail is
+#: recorded only if it does.
+GMAIL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def gmail_id(value: object) -> str:
+    """``value`` if it is a well-formed Gmail id, else "" (taken as not recorded)."""
+    return value if isinstance(value, str) and GMAIL_ID.fullmatch(value) else ""
 
 
 def bare_message_id(value: str) -> str:
@@ -61,6 +72,8 @@ class Copy:
 
     draft_id: str
     created_ms: int | None
+    #: Its message's thread, when the read asked for it ("" otherwise).
+    thread_id: str = ""
 
     @property
     def order(self) -> tuple[int, str]:
@@ -82,7 +95,7 @@ def copy_of(draft: Any, draft_id: str, message_id: str) -> Copy | None:
     assert isinstance(message, Mapping)
     raw = message.get("internalDate")
     created = int(raw) if isinstance(raw, str) and raw.isdigit() else None
-    return Copy(draft_id, created)
+    return Copy(draft_id, created, gmail_id(message.get("threadId")))
 
 
 def keeper(copies: Iterable[Copy]) -> Copy | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
-from sheetsync.adapters.google.draft_copies import carries, copy_of
+from sheetsync.adapters.google.draft_copies import carries, copy_of, gmail_id
 from sheetsync.adapters.google.gmail_calls import STORE_REFUSALS, GmailCalls, found
 from sheetsync.adapters.google.http import (
     error_reasons,
@@ -37,6 +37,11 @@ SEARCHES: tuple[tuple[str, Literal["drafts", "messages"]], ...] = (
     ("d", "drafts"),
     ("s", "messages"),
 )
+
+
+def insufficient_scope(error: BaseException) -> bool:
+    """Whether Gmail refused a call because the token's scopes do not allow it."""
+    return http_status(error) == 403 and bool(INSUFFICIENT_SCOPE.intersection(error_reasons(error)))
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,13 @@ def _verdict(hit: _Hit | None, message_id: str) -> bool | str:
         ours = isinstance(value, dict) and value.get("id") == hit.hit_id
         ours = ours and carries(value, message_id)
     return True if ours else NOT_OURS
+
+
+def _thread_of(hit: _Hit) -> str:
+    """The thread of a hit read back and proven ours: a draft's message's, or a message's."""
+    value = hit.read.value if isinstance(hit.read.value, dict) else {}
+    message = value.get("message") if hit.kind == "drafts" else value
+    return gmail_id(message.get("threadId") if isinstance(message, dict) else None)
 
 
 class DraftLookup:
@@ -93,7 +105,7 @@ class DraftLookup:
     ) -> DraftOutcome | None:
         """One Message-ID's state from its searches and their hits read back."""
         sent = results.get("s" + mid)
-        if sent is not None and not sent.ok and self._scope_refused(sent):
+        if sent is not None and not sent.ok and self.scope_refused(sent):
             sent = None
         in_drafts = results["d" + mid]
         sent_hit = _verdict(proofs.get("s" + mid), mid)
@@ -101,7 +113,7 @@ class DraftLookup:
         failing = next((r for r in (in_drafts, sent) if r is not None and not r.ok), None)
         unknown = [v for v in (sent_hit, draft_hit) if isinstance(v, str)]
         if sent_hit is True:
-            return DraftOutcome(mid, "sent")
+            return DraftOutcome(mid, "sent", thread_id=_thread_of(proofs["s" + mid]))
         if failing is not None:
             assert failing.error is not None
             reason = "could not check for an existing draft, " + short_reason(failing.error)
@@ -109,7 +121,8 @@ class DraftLookup:
         if unknown:
             return DraftOutcome(mid, "failed", error=unknown[0])
         if draft_hit is True:
-            return DraftOutcome(mid, "exists", proofs["d" + mid].hit_id)
+            hit = proofs["d" + mid]
+            return DraftOutcome(mid, "exists", hit.hit_id, thread_id=_thread_of(hit))
         return None
 
     def _read_hits(
@@ -131,16 +144,14 @@ class DraftLookup:
         reads = self.batcher.run(calls)
         return {key: _Hit(kind, hit_id, reads[key]) for key, (kind, hit_id) in asked.items()}
 
-    def _scope_refused(self, result: CallResult) -> bool:
-        """A sent-mail search the token may not make: stop asking, and say so once."""
+    def scope_refused(self, result: CallResult) -> bool:
+        """A read (a sent-mail search, a thread) the token may not make: stop asking for the
+        rest of the sync, and say so once. The follow-up of drafts (``draft_fates``) shares
+        this switch, so a refused read is not asked again by the other step either."""
         assert result.error is not None
-        refused = http_status(result.error) == 403 and bool(
-            INSUFFICIENT_SCOPE.intersection(error_reasons(result.error))
-        )
+        refused = insufficient_scope(result.error)
         if refused and self.check_sent:
-            log.warning(
-                "Gmail credentials cannot search sent mail; drafts are checked among drafts only"
-            )
+            log.warning("Gmail credentials cannot read mail; drafts are checked among drafts only")
             self.check_sent = False
         return refused
 

@@ -10,6 +10,10 @@ Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
    carries: this adapter reads no file) and sent as base64url ``raw``;
 3. delete the second copies a silent re-send or a concurrent sync made (``draft_cleanup``).
 
+Each outcome carries the draft's thread id beside its draft id, so that the Sheet can record
+it: a draft sent from the web interface may go out under another Message-ID, and its thread
+is what tells what became of it.
+
 Creating is not idempotent by itself, so a create is never retried blindly: a create retried
 after a transient failure first looks its Message-ID up again (the failed try may have gone
 through), and takes a hit only once it reads back as ours. The calls themselves are
@@ -28,6 +32,7 @@ from sheetsync.adapters.clock import Clock, utc_now
 from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refused_by_store
 from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.draft_cleanup import remove_second_copies
+from sheetsync.adapters.google.draft_copies import gmail_id
 from sheetsync.adapters.google.draft_lookup import DraftLookup
 from sheetsync.adapters.google.gmail_calls import STORE_REFUSALS, GmailCalls
 from sheetsync.adapters.google.http import (
@@ -92,16 +97,23 @@ class GmailMailbox(Mailbox):
 
     def _created(
         self, results: dict[str, CallResult], outcomes: dict[str, DraftOutcome | None]
-    ) -> dict[str, str]:
-        """{Message-ID: draft id} of the drafts created; a failure is its draft's outcome."""
+    ) -> dict[str, DraftOutcome]:
+        """The "created" outcome (draft id, thread) of each draft created, by Message-ID; a
+        failure is its draft's outcome."""
         # Every call refused (not signed in, no access to this mailbox): one error for the
         # sync, not one per row. Only failures per draft are outcomes.
         if (refusal := refused_by_store(results.values(), STORE_REFUSALS)) is not None:
             raise to_backend_error(refusal, "Creating drafts in Gmail")
-        created: dict[str, str] = {}
+        created: dict[str, DraftOutcome] = {}
         for mid, result in results.items():
             if result.ok:
-                created[mid] = str((result.value or {}).get("id", ""))
+                # drafts.create answers with the Draft: its id and its message's thread (a
+                # guarded retry's search hit has the same shape).
+                value = result.value if isinstance(result.value, dict) else {}
+                message = value.get("message")
+                thread = message.get("threadId") if isinstance(message, dict) else None
+                draft_id = str(value.get("id", ""))
+                created[mid] = DraftOutcome(mid, "created", draft_id, thread_id=gmail_id(thread))
             else:
                 assert result.error is not None
                 outcomes[mid] = DraftOutcome(mid, "failed", error=short_reason(result.error))
@@ -118,8 +130,7 @@ class GmailMailbox(Mailbox):
         created = self._created(self.batcher.run(creates, idempotent=False), outcomes)
         if created:
             remove_second_copies(self.calls, self.batcher, created)
-        for mid, draft_id in created.items():
-            outcomes[mid] = DraftOutcome(mid, "created", draft_id)
+        outcomes.update(created)
         return [o for d in drafts if (o := outcomes[d.message_id]) is not None]
 
     def request_counts(self) -> dict[str, int]:

@@ -1,9 +1,10 @@
 """The Gmail calls the mailbox makes, each as a ``BatchCall``, and what their replies hold.
 
-One method per kind of call (a search among drafts or sent mail, reading a draft or a message
-back by its id, creating, deleting), for one user's mailbox. The look-up (``draft_lookup``),
-the clean-up of second copies (``draft_cleanup``) and the mailbox itself (``gmail``) put
-these together; none of them builds a Gmail request by hand.
+One method per kind of call (a search among drafts or sent mail, reading a draft, a message or
+a thread back by its id, creating, deleting), for one user's mailbox. The look-up
+(``draft_lookup``), the clean-up of second copies (``draft_cleanup``), the follow-up of drafts
+already made (``draft_fates``) and the mailbox itself (``gmail``) put these together; none of
+them builds a Gmail request by hand.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from sheetsync.adapters.google.batch import BatchCall, CallResult
 from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.draft_copies import bare_message_id
 
-#: What reading a draft back needs (partial response): its id, its message's date and headers.
-DRAFT_FIELDS = "id,message(id,internalDate,payload/headers)"
+#: What reading a draft back needs (partial response): its id, its message's thread, date and
+#: headers.
+DRAFT_FIELDS = "id,message(id,threadId,internalDate,payload/headers)"
+#: What telling a draft is still there needs: its id and its message's thread.
+DRAFT_THREAD_FIELDS = "id,message(id,threadId)"
+#: The headers a thread's messages are read with (``draft_fates``): who wrote each, which one
+#: is ours, and whether a message was written by a machine (RFC 3834).
+THREAD_HEADERS = ["From", "Message-ID", "Auto-Submitted"]
+#: What following a thread up needs of each message: labels, date, MIME type and those headers.
+THREAD_FIELDS = "id,messages(id,labelIds,internalDate,payload(mimeType,headers))"
 #: Statuses of a read or delete meaning the draft is not there (any more).
 GONE = (404, 410)
 #: Answered to every call: about the mailbox itself (see ``refused_by_store``).
@@ -42,6 +51,7 @@ class GmailCalls:
         self.user_id = user_id
         self._drafts: Any = None
         self._messages: Any = None
+        self._threads: Any = None
 
     # googleapiclient builds a new Resource (every method, from the discovery document) on
     # each ``users().drafts()`` call; built per draft, that cost milliseconds and kilobytes
@@ -60,6 +70,13 @@ class GmailCalls:
         if self._messages is None:
             self._messages = self._service().users().messages()
         return self._messages
+
+    @property
+    def threads(self) -> Any:
+        """The ``users.threads`` collection."""
+        if self._threads is None:
+            self._threads = self._service().users().threads()
+        return self._threads
 
     def in_drafts(self, key: str, message_id: str, most: int = 1) -> BatchCall:
         """Search the drafts for ``message_id`` (at most ``most`` hits)."""
@@ -85,7 +102,7 @@ class GmailCalls:
         )
 
     def read_message(self, key: str, message_id: str) -> BatchCall:
-        """Read a (sent) message back by its Gmail id: its Message-ID header only."""
+        """Read a (sent) message back by its Gmail id: its thread and Message-ID header only."""
         messages = self.messages
         return BatchCall(
             key,
@@ -94,7 +111,32 @@ class GmailCalls:
                 id=message_id,
                 format="metadata",
                 metadataHeaders=["Message-ID"],
-                fields="id,payload/headers",
+                fields="id,threadId,payload/headers",
+            ),
+        )
+
+    def draft_thread(self, key: str, draft_id: str) -> BatchCall:
+        """Is the draft still there, and in which thread? (``gmail.compose`` allows this.)"""
+        drafts = self.drafts
+        return BatchCall(
+            key,
+            lambda: drafts.get(
+                userId=self.user_id, id=draft_id, format="minimal", fields=DRAFT_THREAD_FIELDS
+            ),
+        )
+
+    def read_thread(self, key: str, thread_id: str) -> BatchCall:
+        """Read a thread's messages: labels, dates and ``THREAD_HEADERS`` (needs a read scope:
+        ``gmail.readonly`` or ``gmail.metadata``, not ``gmail.compose``)."""
+        threads = self.threads
+        return BatchCall(
+            key,
+            lambda: threads.get(
+                userId=self.user_id,
+                id=thread_id,
+                format="metadata",
+                metadataHeaders=THREAD_HEADERS,
+                fields=THREAD_FIELDS,
             ),
         )
 
