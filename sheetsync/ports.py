@@ -17,11 +17,13 @@ from sheetsync.core.cells import Cell
 from sheetsync.core.plan import (
     Attachment,
     CellWrite,
+    DraftFate,
     DraftOutcome,
     DraftSpec,
     EventOutcome,
     EventSpec,
     FlyerProblem,
+    TrackedDraft,
 )
 from sheetsync.core.table import Snapshot
 
@@ -101,6 +103,15 @@ class Mailbox(abc.ABC):
     @abc.abstractmethod
     def ensure(self, drafts: Sequence[DraftSpec]) -> list[DraftOutcome]:
         """Create each draft unless one with its Message-ID exists (or was sent)."""
+
+    @abc.abstractmethod
+    def track(self, drafts: Sequence[TrackedDraft]) -> list[DraftFate]:
+        """What became of each draft the Sheet records, in order: one fate per draft.
+
+        Read-only (dry runs call it too): still a draft, sent (when, and the first reply
+        after it), deleted unsent, or "unknown" with a log-safe reason. Only the drafts passed
+        in are looked at. Raises ``BackendError`` when the mailbox refuses every look-up.
+        """
 
     def request_counts(self) -> dict[str, int]:
         return {}

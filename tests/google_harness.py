@@ -111,4 +111,9 @@ def google_mailbox(tmp_path: Path) -> MailboxHarness:
                 return message.raw
         raise KeyError(message_id)
 
-    return MailboxHarness(mailbox, drafts, raw, broken)
+    def discard(message_id: str) -> None:
+        for draft_id, message in server.gmail_drafts().items():
+            if message.header("Message-ID") == message_id:
+                server.gmail_discard_draft(draft_id)
+
+    return MailboxHarness(mailbox, drafts, raw, broken, discard)

@@ -60,6 +60,8 @@ class MailboxHarness:
     raw: Callable[[str], bytes]
     #: An adapter on a broken store (a drafts "folder" that is a file, a mailbox refusing all).
     broken: Callable[[], Mailbox]
+    #: The user deletes the draft of a Message-ID, as a person would (file, or Gmail's Discard).
+    discard: Callable[[str], None]
 
 
 def local_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarness:
@@ -145,4 +147,10 @@ def local_mailbox(tmp_path: Path) -> MailboxHarness:
                 return data
         raise KeyError(message_id)
 
-    return MailboxHarness(EmlMailbox(folder, lambda: NOW), drafts, raw, broken)
+    def discard(message_id: str) -> None:
+        parser = BytesParser(policy=policy.default)
+        for path in folder.glob("*.eml"):
+            if str(parser.parsebytes(path.read_bytes(), True)["Message-ID"]) == message_id:
+                path.unlink()
+
+    return MailboxHarness(EmlMailbox(folder, lambda: NOW), drafts, raw, broken, discard)

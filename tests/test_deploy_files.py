@@ -5,8 +5,8 @@ Nothing here contacts Google. The JSON is loaded; deploy.sh is read as text, che
 (the tests read those commands back with ``shlex``); main.py's entry points are checked in
 functions-framework's registry of declared signature types. The OAuth scope table in
 deploy/README.md is checked against the discovery documents shipped with googleapiclient, the
-add-on deployment file, the scopes the code requests, and the methods a real sync calls on the
-fake Google server.
+add-on deployment file, the scopes the code requests, and the methods a real sync, and the
+follow-up of its drafts, call on the fake Google server.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sheet_template import TEMPLATE as SHEET_TEMPLATE
 from sheetsync.adapters.google import credentials as sheetsync_credentials
 from sheetsync.adapters.google.credentials import GoogleCredentials
 from sheetsync.bootstrap import google_backend
+from sheetsync.core.plan import DraftSpec, TrackedDraft
 from sheetsync.ports import Backend
 from sheetsync.service import run_sync
 
@@ -649,3 +650,45 @@ def test_init_and_the_syncs_call_only_methods_the_scope_table_lists(tmp_path: Pa
         assert {"sheets.spreadsheets.values.batchGet"} <= calls
     assert "gmail.users.messages.list" in scheduled_calls
     assert "gmail.users.messages.list" not in addon_calls
+
+
+def _methods_following_drafts_up(credentials: GoogleCredentials) -> set[str]:
+    """The methods ``Mailbox.track`` calls on every path: a draft still there, sent from the
+    web interface and answered, discarded, known sent, with and without its ids recorded."""
+    with FakeGoogle(seed=42) as server:
+        mailbox = google_backend(
+            "sheet", endpoint=server.url, credentials=credentials, retry=FAST, clock=lambda: NOW
+        ).mailbox
+        specs = [
+            DraftSpec(
+                f"<intro.{n}@sheetsync.invalid>",
+                "intro",
+                (),
+                (("Zoë", "z@example.org"),),
+                None,
+                "Hello",
+                "Hi",
+            )
+            for n in range(3)
+        ]
+        made = mailbox.ensure(specs)
+        server.gmail_send_from_web(made[1].draft_id)
+        server.gmail_receive_reply(made[1].thread_id, "z@example.org")
+        server.gmail_discard_draft(made[2].draft_id)
+        server.reset_log()
+        tracked = [TrackedDraft(o.message_id, o.draft_id, o.thread_id) for o in made]
+        tracked += [TrackedDraft(o.message_id, o.draft_id) for o in made]
+        tracked += [TrackedDraft(o.message_id, "") for o in made]
+        tracked += [TrackedDraft(o.message_id, "", "", NOW.date()) for o in made]
+        mailbox.track(tracked)
+        return _called(server)
+
+
+def test_following_drafts_up_calls_only_methods_the_scope_table_lists() -> None:
+    scheduled = _methods_following_drafts_up(GoogleCredentials.anonymous())
+    no_read = GoogleCredentials.single(AnonymousCredentials(), reads_sent=False)
+    addon = _methods_following_drafts_up(no_read)
+    assert scheduled <= _methods_of("scheduled sync"), scheduled - _methods_of("scheduled sync")
+    assert addon <= _methods_of("add-on"), addon - _methods_of("add-on")
+    assert {"gmail.users.threads.get", "gmail.users.messages.list"} <= scheduled
+    assert addon == {"gmail.users.drafts.get", "gmail.users.drafts.list"}

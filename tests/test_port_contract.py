@@ -15,7 +15,8 @@ import pytest
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
-from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec
+from sheetsync.adapters.local.eml_mailbox import NO_DRAFTS_FOLDER
+from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec, TrackedDraft
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
 from sheetsync.errors import BackendError
 
@@ -253,6 +254,37 @@ def test_mailbox_attaches_the_bytes_it_is_given_and_opens_no_file(mailbox, tmp_p
     assert [p.get_content() for p in parsed.iter_attachments()] == [b"%PDF-1.4 flyer"]
 
 
+def test_mailbox_tells_what_became_of_the_drafts_it_made(mailbox):
+    mids = ["<intro.a@sheetsync.invalid>", "<intro.b@sheetsync.invalid>"]
+    made = mailbox.mailbox.ensure([draft(mid) for mid in mids])
+    mailbox.discard(mids[1])
+    tracked = [TrackedDraft(o.message_id, o.draft_id, o.thread_id) for o in made]
+    fates = mailbox.mailbox.track(tracked)
+    assert [(f.message_id, f.state, f.error) for f in fates] == [
+        (mids[0], "draft", ""),
+        (mids[1], "deleted", ""),
+    ]
+    assert list(mailbox.drafts()) == [mids[0]]  # following up changes nothing
+    assert mailbox.mailbox.track([]) == []
+
+
+def test_mailbox_keeps_a_draft_known_sent_sent(mailbox):
+    # Sent, as the Sheet knows (a Log row locally): no reply found, nothing drafted.
+    (made,) = mailbox.mailbox.ensure([draft("<intro.c@sheetsync.invalid>")])
+    known = TrackedDraft(made.message_id, made.draft_id, made.thread_id, date(2026, 12, 2))
+    (fate,) = mailbox.mailbox.track([known])
+    assert (fate.state, fate.sent_on, fate.replied_on) == ("sent", date(2026, 12, 2), None)
+
+
+def test_local_drafts_are_unknown_not_deleted_when_their_folder_is_gone(tmp_path):
+    harness = ph.local_mailbox(tmp_path)
+    (made,) = harness.mailbox.ensure([draft("<intro.d@sheetsync.invalid>")])
+    (tmp_path / "drafts").rename(tmp_path / "elsewhere")
+    (fate,) = harness.mailbox.track([TrackedDraft(made.message_id, made.draft_id)])
+    assert fate.state == "unknown"
+    assert fate.error == NO_DRAFTS_FOLDER
+
+
 # -- a broken store is one BackendError, from every adapter ---------------------------------
 
 
@@ -276,3 +308,5 @@ def test_a_broken_mailbox_raises_backend_error(mailbox):
     broken = mailbox.broken()
     with pytest.raises(BackendError):
         broken.ensure([draft("<intro.a@sheetsync.invalid>"), draft("<intro.b@sheetsync.invalid>")])
+    with pytest.raises(BackendError):
+        broken.track([TrackedDraft("<intro.a@sheetsync.invalid>", "r123", "18c5e1f0a2b3c4d5")])

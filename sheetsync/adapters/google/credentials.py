@@ -17,8 +17,10 @@ Message-ID up in drafts *and in sent mail*, so that an intro the user already se
 as sent and never drafted again. The sent-mail search is ``messages.list`` with ``q``, which
 ``gmail.compose`` does not allow (the gmail.v1 discovery document lists ``mail.google.com``,
 ``gmail.modify`` and ``gmail.readonly``; ``gmail.metadata`` forbids ``q``), so ``gmail.readonly``
-is requested too. ``SHEETSYNC_GMAIL_READ_SENT=0`` opts out for a compose-only deployment; the
-mailbox then checks drafts only, and also falls back to that when a token lacks the scope.
+is requested too. The same scope lets a recorded draft be followed up by its thread
+(``threads.get``: sent, answered or deleted). ``SHEETSYNC_GMAIL_READ_SENT=0`` opts out for a
+compose-only deployment; the mailbox then checks drafts only, and also falls back to that when
+a token lacks the scope.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
 3. delete the second copies a silent re-send or a concurrent sync made (``draft_cleanup``).
 
 Each outcome carries the draft's thread id beside its draft id, so that the Sheet can record
-it: a draft sent from the web interface may go out under another Message-ID, and its thread
-is what tells what became of it.
+it: what became of a recorded draft (``track``: still a draft, sent, answered, deleted) is
+told by its thread (``draft_fates``), as a draft sent from the web interface may go out under
+another Message-ID.
 
 Creating is not idempotent by itself, so a create is never retried blindly: a create retried
 after a transient failure first looks its Message-ID up again (the failed try may have gone
@@ -33,6 +34,7 @@ from sheetsync.adapters.google.batch import BatchCall, Batcher, CallResult, refu
 from sheetsync.adapters.google.clients import ServiceFactory
 from sheetsync.adapters.google.draft_cleanup import remove_second_copies
 from sheetsync.adapters.google.draft_copies import gmail_id
+from sheetsync.adapters.google.draft_fates import DraftFates
 from sheetsync.adapters.google.draft_lookup import DraftLookup
 from sheetsync.adapters.google.gmail_calls import STORE_REFUSALS, GmailCalls
 from sheetsync.adapters.google.http import (
@@ -42,7 +44,7 @@ from sheetsync.adapters.google.http import (
     to_backend_error,
 )
 from sheetsync.adapters.mime import build_message
-from sheetsync.core.plan import DraftOutcome, DraftSpec
+from sheetsync.core.plan import DraftFate, DraftOutcome, DraftSpec, TrackedDraft
 from sheetsync.ports import Mailbox
 
 
@@ -68,6 +70,7 @@ class GmailMailbox(Mailbox):
         #: ``check_sent``: whether to search sent mail (needs a read scope; see
         #: ``sheetsync.adapters.google.credentials``).
         self.lookup = DraftLookup(self.calls, self.batcher, check_sent)
+        self.fates = DraftFates(self.calls, self.batcher, self.lookup)
 
     @property
     def check_sent(self) -> bool:
@@ -132,6 +135,9 @@ class GmailMailbox(Mailbox):
             remove_second_copies(self.calls, self.batcher, created)
         outcomes.update(created)
         return [o for d in drafts if (o := outcomes[d.message_id]) is not None]
+
+    def track(self, drafts: Sequence[TrackedDraft]) -> list[DraftFate]:
+        return self.fates.track(drafts)
 
     def request_counts(self) -> dict[str, int]:
         return {"gmail": self.counter.round_trips, "gmail_writes": self.counter.writes}

@@ -3,6 +3,10 @@
 A draft is found by its Message-ID header before one is written, so a second sync, or a sync
 after a crash, never writes the same draft twice. Any mail client opens the files. The flyer
 comes inside the ``DraftSpec`` (loaded by ``sheetsync.adapters.flyer``): no other file is read.
+
+What became of a draft (``track``) is told by the folder alone: its file still there (found by
+Message-ID, never by a path taken from the Sheet) is a draft; gone is deleted. A local draft is
+marked sent by a Log row, which the planner reads: no mail client reports sending here.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from pathlib import Path
 from sheetsync.adapters.clock import Clock, utc_now
 from sheetsync.adapters.local.files import check_folder, file_error, reason, write_atomically
 from sheetsync.adapters.mime import build_message
-from sheetsync.core.plan import DraftOutcome, DraftSpec
+from sheetsync.core.plan import DraftFate, DraftOutcome, DraftSpec, TrackedDraft
 from sheetsync.errors import BackendError
 from sheetsync.ports import Mailbox
+
+#: Why no local draft can be followed up: the folder they were written to is not there.
+NO_DRAFTS_FOLDER = "the drafts folder is not there (moved or deleted with its drafts?)"
 
 
 class EmlMailbox(Mailbox):
@@ -81,3 +88,22 @@ class EmlMailbox(Mailbox):
             existing[draft.message_id] = stem
             outcomes.append(DraftOutcome(draft.message_id, "created", stem))
         return outcomes
+
+    def track(self, drafts: Sequence[TrackedDraft]) -> list[DraftFate]:
+        if not drafts:
+            return []
+        # No folder at all is not "every draft deleted": the workbook may have been copied or
+        # moved without its drafts folder, which says nothing about any one draft.
+        folder_missing = not self.folder.exists()
+        existing = {} if folder_missing else self._existing()
+        return [self._fate(draft, existing, folder_missing) for draft in drafts]
+
+    @staticmethod
+    def _fate(draft: TrackedDraft, existing: dict[str, str], folder_missing: bool) -> DraftFate:
+        """One draft's fate: known sent stays sent (there are no replies to find here)."""
+        mid = draft.message_id
+        if draft.sent_on is not None:
+            return DraftFate(mid, "sent", sent_on=draft.sent_on)
+        if folder_missing:
+            return DraftFate(mid, "unknown", error=NO_DRAFTS_FOLDER)
+        return DraftFate(mid, "draft" if mid.strip() in existing else "deleted")
