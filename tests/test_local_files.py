@@ -252,10 +252,13 @@ def test_an_unreadable_draft_is_a_clear_error(tmp_path):
     from test_port_contract import draft
 
     drafts = tmp_path / "drafts"
-    (drafts / "intro-abc.eml").mkdir(parents=True)  # not a file: it cannot be read
+    (drafts / "intro - Jane Smith.eml").mkdir(parents=True)  # not a file: it cannot be read
     with pytest.raises(BackendError) as caught:
         EmlMailbox(drafts).ensure([draft("<intro.x@sheetsync.invalid>")])
-    assert str(caught.value) == f"cannot read intro-abc.eml in {drafts}: it is a folder, not a file"
+    # Draft files are named after people: the message names the folder, not the file.
+    assert str(caught.value) == (
+        f"cannot read one of the drafts in {drafts}: it is a folder, not a file"
+    )
 
 
 def test_a_drafts_folder_that_is_a_file_is_refused_before_anything_changes(demo, capsys):
@@ -352,5 +355,8 @@ def test_writing_into_a_read_only_folder_says_which_file_and_why(tmp_path):
     assert done.stderr == ""
     calendar_line, drafts_line = done.stdout.splitlines()
     assert calendar_line == f"cannot write calendar.ics in {tmp_path}: the folder is read-only"
-    assert drafts_line.startswith("cannot write intro-")
-    assert drafts_line.endswith(f".eml in {tmp_path / 'drafts'}: the folder is read-only")
+    # A draft's file is named after its contact: the message says which kind, not which name.
+    assert (
+        drafts_line
+        == f"cannot write a new intro draft in {tmp_path / 'drafts'}: the folder is read-only"
+    )

@@ -1,10 +1,12 @@
 """Build a draft as an RFC 5322 message with the standard library's ``EmailMessage``.
 
-Shared by the local ``.eml`` mailbox and the Gmail adapter, so both produce the same message.
-Headers are plain ASCII, which every mail client opening an ``.eml`` and Gmail's raw upload
-read reliably: display names and the subject become RFC 2047 encoded words, and an
-internationalised domain is written as IDNA (``bücher.de`` as ``xn--bcher-kva.de``), never as an
-encoded word inside the address, which no mail system can deliver to.
+Shared by the local ``.eml`` mailbox and the Gmail adapter, so both produce the same message;
+the ``.eml`` file alone also says ``X-Unsent: 1`` (``unsent=True``), which tells Outlook and
+Thunderbird to open it as a draft to edit and send. Gmail gets no such header: its drafts are
+drafts already. Headers are plain ASCII, which every mail client opening an ``.eml`` and
+Gmail's raw upload read reliably: display names and the subject become RFC 2047 encoded words,
+and an internationalised domain is written as IDNA (``bücher.de`` as ``xn--bcher-kva.de``),
+never as an encoded word inside the address, which no mail system can deliver to.
 """
 
 from __future__ import annotations
@@ -48,10 +50,22 @@ def _address(name: str, email: str) -> Address:
     )
 
 
-def build_message(draft: DraftSpec, when: datetime | None = None) -> EmailMessage:
-    """The draft as a message, with ``draft.attachment`` (the flyer) attached if it has one."""
+#: The header that marks a message file as a draft not yet sent; "1" is the only value Outlook
+#: and Thunderbird act on.
+UNSENT_HEADER = "X-Unsent"
+
+
+def build_message(
+    draft: DraftSpec, when: datetime | None = None, *, unsent: bool = False
+) -> EmailMessage:
+    """The draft as a message, with ``draft.attachment`` (the flyer) attached if it has one.
+
+    ``unsent`` marks it ``X-Unsent: 1``, for a message saved as a file to be opened as a draft.
+    """
     message = EmailMessage()
     message["Message-ID"] = draft.message_id
+    if unsent:
+        message[UNSENT_HEADER] = "1"
     if draft.sender:
         message["From"] = _address(*draft.sender)
     if draft.to:

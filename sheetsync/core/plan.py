@@ -79,6 +79,12 @@ class DraftSpec:
     subject: str
     body: str
     attachment: Attachment | None = None
+    #: Who the draft is for, as a person would name it: the contact's name, or the practice's
+    #: name for a GP cover note. The local mailbox names the draft's file after it.
+    label: str = ""
+    #: A draft with no address to send to, meant to be printed and handed over (a GP cover
+    #: note with no Practice Manager email): the local mailbox names it as one to print.
+    to_print: bool = False
 
 
 @dataclass(frozen=True)

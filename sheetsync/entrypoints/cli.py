@@ -165,7 +165,7 @@ def _demo(args: argparse.Namespace) -> int:
     print("Files")
     print(f"  {paths['workbook']}   the Sheet (open it in LibreOffice or Excel)")
     print(f"  {paths['calendar']}   the follow-ups (import into any calendar app)")
-    print(f"  {paths['drafts']}/*.eml   {len(drafts)} drafts (open in any mail client)")
+    print(f"  {paths['drafts']}/*.eml   {len(drafts)} drafts (open them in Outlook or Thunderbird)")
     print(f"Created this run: {report.created} (events and drafts)")
     return 0
 
