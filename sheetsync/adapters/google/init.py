@@ -28,8 +28,12 @@ from sheet_template import TEMPLATE, Tab, look
 from sheet_template.tabs import SETTINGS, TEMPLATES
 from sheetsync.adapters.google.http import DEFAULT_RETRY, GOOGLE_ERRORS, to_backend_error
 from sheetsync.adapters.google.sheets import quote_title
-from sheetsync.adapters.google.template_requests import format_requests, rgb, sheet_ids
-from sheetsync.core.letters import placeholders
+from sheetsync.adapters.google.template_requests import (
+    format_requests,
+    letter_row,
+    rgb,
+    sheet_ids,
+)
 
 
 def _is_table(tab: Tab) -> bool:
@@ -84,10 +88,7 @@ def initial_values() -> list[dict[str, Any]]:
         values = [setting.label, setting.default, setting.note]
         data.append(_row_range(SETTINGS.name, row, values))
     for row, letter in enumerate(TEMPLATE.letters, 2):
-        used = dict.fromkeys(placeholders(letter.subject) + placeholders(letter.body))
-        listed = ", ".join("{" + name + "}" for name in used)
-        values = [letter.key, letter.subject, letter.body, listed]
-        data.append(_row_range(TEMPLATES.name, row, values))
+        data.append(_row_range(TEMPLATES.name, row, letter_row(letter)))
     return data
 
 

@@ -3,17 +3,24 @@
 Owns the Google rendering of the template's look (``sheet_template.look``, which the ``.xlsx``
 rendering reads too): header formats and notes, column widths, date formats, dropdowns
 (``setDataValidation``), sync-owned columns greyed and protected with ``warningOnly`` (a person
-editing one is warned, not blocked), the Summary tab protected the same way, and the Summary
-chart of the goals (``addChart``). Pure: it builds request bodies, ``init`` sends them.
+editing one is warned, not blocked), the Summary tab protected the same way, the Summary
+chart of the goals (``addChart``), error rows highlighted by a conditional format on their
+Sync status (``addConditionalFormatRule``), the Templates tab's letters wrapped in rows tall
+enough to read, and a dropdown of the Contacts tab's names on the Log and Referrals Contact
+columns (``ONE_OF_RANGE``, warning only). Pure: it builds request bodies, ``init`` sends them.
+
+``dress_requests`` builds the last three for a Sheet made before they existed, for a store
+that is asked to dress a tab; given the rules the tab has, it adds none twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sheet_template import TEMPLATE, Column, Kind, Tab, look
-from sheet_template.tabs import SETTINGS
+from sheet_template import TEMPLATE, Column, Kind, Letter, Tab, look
+from sheet_template.tabs import SETTINGS, SYNC_STATUS, TEMPLATES
+from sheetsync.core.letters import placeholders
 from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 
 #: Pixels per width unit of the template's column widths (Excel character widths).
@@ -21,6 +28,8 @@ PIXELS_PER_WIDTH = 7
 #: The body rows of a tab (the header row is row 0), as a (start, end) row range.
 BODY_ROWS = (1, look.PREPARED_ROWS)
 HEADER_ROW = (0, 1)
+#: Pixels per point (Sheets sizes rows in pixels, at 96 per inch).
+PIXELS_PER_POINT = 96 / 72
 
 
 def rgb(hex_colour: str) -> dict[str, float]:
@@ -165,6 +174,131 @@ def _table_requests(tab: Tab, sheet_id: int) -> list[dict[str, Any]]:
     requests = _header_requests(tab, sheet_id)
     for index, col in enumerate(tab.columns):
         requests += _column_requests(col, sheet_id, index)
+    rows = [letter_row(letter) for letter in TEMPLATE.letters] if tab.name == TEMPLATES.name else []
+    return requests + dress_requests(sheet_id, tab, rows=rows)
+
+
+def letter_row(letter: Letter) -> list[str]:
+    """A default letter as the Templates tab's row: key, subject, body, placeholders used."""
+    used = dict.fromkeys(placeholders(letter.subject) + placeholders(letter.body))
+    return [letter.key, letter.subject, letter.body, ", ".join("{" + p + "}" for p in used)]
+
+
+# -- the dress: error rows, readable letters, contact dropdowns -----------------------------
+
+
+def dress_requests(
+    sheet_id: int,
+    tab: Tab,
+    headers: Sequence[str] | None = None,
+    rows: Sequence[Sequence[Any]] = (),
+    conditional_formats: Sequence[Mapping[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The requests that give tab ``tab`` (sheet ``sheet_id``) the template's highlighting of
+    error rows, wrapped letter rows and contact dropdowns.
+
+    ``headers`` is the tab's header row as read (the template's by default: columns are found
+    by header, where a person may have moved them); ``rows`` its body rows (the Templates tab's
+    letters, whose lengths set the row heights); ``conditional_formats`` the rules the tab has
+    (``sheets.conditionalFormats`` of ``spreadsheets.get``), so the error rule is not added
+    twice. The dropdown and the row formats replace what those cells had, so repeating them is
+    harmless.
+    """
+    found = {header: index for index, header in enumerate(headers or tab.headers) if header}
+    requests: list[dict[str, Any]] = []
+    status = found.get(SYNC_STATUS.header)
+    if status is not None:
+        rule = _error_rule(sheet_id, status, len(found))
+        if not any(_same_rule(rule, existing) for existing in conditional_formats):
+            requests.append({"addConditionalFormatRule": {"rule": rule, "index": 0}})
+    for col in tab.columns:
+        if (tab.name, col.key) in look.CONTACT_COLUMNS and col.header in found:
+            requests.append(_contact_dropdown(sheet_id, found[col.header]))
+    if tab.name == TEMPLATES.name:
+        widths = {found[c.header]: c.width for c in tab.columns if c.header in found}
+        requests += _readable_rows(sheet_id, widths, rows)
+    return requests
+
+
+def _open_rows(sheet_id: int, cols: tuple[int, int]) -> dict[str, Any]:
+    """Every body row of columns ``cols``, to the end of the tab however it grows."""
+    start, end = cols
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": 1,
+        "startColumnIndex": start,
+        "endColumnIndex": end,
+    }
+
+
+def _error_rule(sheet_id: int, status: int, width: int) -> dict[str, Any]:
+    """Rows whose Sync status (0-based column ``status``) starts with "Error": light red."""
+    formula = "=" + look.error_row_formula(look.column_letter(status + 1))
+    return {
+        "ranges": [_open_rows(sheet_id, (0, max(width, status + 1)))],
+        "booleanRule": {
+            "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+            "format": {
+                "backgroundColorStyle": {"rgbColor": rgb(look.ERROR_FILL)},
+                "textFormat": {"foregroundColorStyle": {"rgbColor": rgb(look.ERROR_TEXT)}},
+            },
+        },
+    }
+
+
+def _same_rule(rule: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
+    """Whether ``existing`` (as Sheets returns it) is ``rule``: the same formula on the tab."""
+
+    def formulas(r: Mapping[str, Any]) -> list[str]:
+        condition = (r.get("booleanRule") or {}).get("condition") or {}
+        return [str(v.get("userEnteredValue", "")) for v in condition.get("values") or []]
+
+    return formulas(existing) == formulas(rule)
+
+
+def _contact_dropdown(sheet_id: int, index: int) -> dict[str, Any]:
+    """The Contacts tab's names as a dropdown; other values are marked, never refused."""
+    source = "=" + look.contact_list_open_range()
+    return {
+        "setDataValidation": {
+            "range": _open_rows(sheet_id, (index, index + 1)),
+            "rule": {
+                "condition": {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]},
+                "inputMessage": look.CONTACT_LIST_HELP,
+                # Not strict: a Row ID is a valid contact too; Sheets marks it, and keeps it.
+                "strict": False,
+                "showCustomUi": True,
+            },
+        }
+    }
+
+
+def _readable_rows(
+    sheet_id: int, widths: Mapping[int, int], rows: Sequence[Sequence[Any]]
+) -> list[dict[str, Any]]:
+    """The Templates tab's cells wrapped and top-aligned, and each letter's row tall enough
+    for its longest cell (a row sized by the API stays that size)."""
+    wrap = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
+    requests = [_format(_open_rows(sheet_id, (0, max(widths, default=0) + 1)), wrap)]
+    for number, row in enumerate(rows, 1):
+        texts = [(str(v), widths.get(i, 10)) for i, v in enumerate(row) if v not in (None, "")]
+        if not texts:
+            continue
+        pixels = round(look.row_points(texts) * PIXELS_PER_POINT)
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": number,
+                        "endIndex": number + 1,
+                    },
+                    "properties": {"pixelSize": pixels},
+                    "fields": "pixelSize",
+                }
+            }
+        )
     return requests
 
 

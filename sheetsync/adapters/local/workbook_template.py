@@ -1,9 +1,15 @@
 """Write the template as a ready-to-use ``.xlsx``: the file ``init`` creates.
 
 Header rows are frozen, dropdowns are data validation lists, and sync-owned columns are greyed
-with a note on their header. Inline list validations and plain styles are what Google Sheets
-imports cleanly (it turns them into dropdowns and keeps the fills). The colours, notes and
-formats are ``sheet_template.look``'s, which the Google ``init`` reads too.
+with a note on their header. A row whose Sync status is an error is highlighted by conditional
+formatting; the Templates tab's letters wrap in rows tall enough to read them; the Log and
+Referrals tabs' Contact cells offer the Contacts tab's names. Inline list validations,
+cross-tab range lists, formula rules and plain styles are what Google Sheets imports cleanly
+(it turns them into dropdowns and conditional formats and keeps the fills). The colours, notes
+and formats are ``sheet_template.look``'s, which the Google ``init`` reads too.
+
+``dress_existing`` gives a workbook made before these existed the same highlighting, rows and
+dropdowns, for a store that is asked to; it changes no cell's value.
 """
 
 from __future__ import annotations
@@ -14,19 +20,28 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheet_template import TEMPLATE, Kind, Tab, look
-from sheet_template.tabs import SETTINGS, TEMPLATES
+from sheet_template.tabs import SETTINGS, SYNC_STATUS, TEMPLATES
 from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell
-from sheetsync.core.cells import Cell
+from sheetsync.core.cells import Cell, as_text
 from sheetsync.core.letters import placeholders
 
 HEADER_FILL = PatternFill("solid", fgColor=look.HEADER_FILL)
 SYNC_HEADER_FILL = PatternFill("solid", fgColor=look.SYNC_HEADER_FILL)
 SYNC_FILL = PatternFill("solid", fgColor=look.SYNC_FILL)
+# A conditional format's fill: Excel reads a solid differential fill's colour from bgColor,
+# LibreOffice from fgColor, so both are set.
+ERROR_FILL = PatternFill("solid", fgColor=look.ERROR_FILL, bgColor=look.ERROR_FILL)
+ERROR_FONT = Font(color=look.ERROR_TEXT)
+#: The workbook's default font, named on every styled header: a Font without a name falls back
+#: to the app's own default (a serif in LibreOffice), not to the workbook's.
+FONT_NAME = "Calibri"
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 PREPARED_ROWS = look.PREPARED_ROWS
 #: Excel refuses an inline validation list longer than this.
 MAX_INLINE_LIST = 255
@@ -43,7 +58,7 @@ def dropdown(column_choices: Sequence[str]) -> str:
 def _table_tab(ws: Any, tab: Tab) -> None:
     for index, col in enumerate(tab.columns, 1):
         cell = ws.cell(row=1, column=index, value=col.header)
-        cell.font = Font(bold=True, italic=col.sync_owned)
+        cell.font = Font(name=FONT_NAME, bold=True, italic=col.sync_owned)
         cell.fill = SYNC_HEADER_FILL if col.sync_owned else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         note = look.header_note(tab, col)
@@ -66,6 +81,7 @@ def _table_tab(ws: Any, tab: Tab) -> None:
             for row in range(2, PREPARED_ROWS + 1):
                 ws.cell(row=row, column=index).number_format = look.DATE_FORMAT
     ws.freeze_panes = "B2"
+    dress_existing(ws, tab)
 
 
 def _settings_tab(ws: Any, tab: Tab) -> None:
@@ -88,9 +104,92 @@ def _templates_tab(ws: Any, tab: Tab) -> None:
         used = dict.fromkeys(placeholders(letter.subject) + placeholders(letter.body))
         ws.cell(row=row, column=1, value=letter.key)
         ws.cell(row=row, column=2, value=letter.subject)
-        body = ws.cell(row=row, column=3, value=letter.body)
-        body.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=row, column=3, value=letter.body)
         ws.cell(row=row, column=4, value=", ".join("{" + p + "}" for p in used))
+    dress_existing(ws, tab)
+
+
+# -- the dress: error rows, readable letters, contact dropdowns -----------------------------
+
+
+def dress_existing(ws: Any, tab: Tab) -> bool:
+    """Give ``ws`` (the tab ``tab`` of a workbook) the template's conditional highlighting of
+    error rows, wrapped letter rows and contact dropdowns, where it lacks them; True if
+    anything changed.
+
+    Columns are found by their headers in row 1, where a person may have moved them; a
+    missing header leaves its part undone. Repeating it changes nothing, and no cell's value is
+    touched.
+    """
+    headers = {as_text(cell.value): cell.column for cell in ws[1] if cell.value is not None}
+    changed = False
+    status = headers.get(SYNC_STATUS.header)
+    if status is not None:
+        changed |= _highlight_error_rows(ws, get_column_letter(status), len(headers))
+    for col in tab.columns:
+        if (tab.name, col.key) in look.CONTACT_COLUMNS and col.header in headers:
+            changed |= _contact_dropdown(ws, get_column_letter(headers[col.header]))
+    if tab.name == TEMPLATES.name:
+        widths = {headers[c.header]: c.width for c in tab.columns if c.header in headers}
+        changed |= _readable_rows(ws, widths)
+    return changed
+
+
+def _highlight_error_rows(ws: Any, status_letter: str, width: int) -> bool:
+    formula = look.error_row_formula(status_letter)
+    for formatting in ws.conditional_formatting:
+        if any(rule.formula == [formula] for rule in formatting.rules):
+            return False
+    last = get_column_letter(max(width, 1))
+    rule = FormulaRule(formula=[formula], fill=ERROR_FILL, font=ERROR_FONT)
+    ws.conditional_formatting.add(f"A2:{last}{PREPARED_ROWS}", rule)
+    return True
+
+
+def _contact_dropdown(ws: Any, letter: str) -> bool:
+    source = look.contact_list_range()
+    for validation in ws.data_validations.dataValidation:
+        if validation.formula1 == source and f"{letter}2" in validation.sqref:
+            return False
+    validation = DataValidation(
+        type="list",
+        formula1=source,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        # "warning": a Row ID, or a name not typed in yet, may be kept (Excel asks, LibreOffice
+        # warns, Google marks the cell); "stop" would refuse them.
+        errorStyle="warning",
+        errorTitle="Not on the Contacts tab",
+        error=look.CONTACT_LIST_WARNING,
+        promptTitle="Contact",
+        prompt=look.CONTACT_LIST_HELP,
+    )
+    validation.add(f"{letter}2:{letter}{PREPARED_ROWS}")
+    ws.add_data_validation(validation)
+    return True
+
+
+def _readable_rows(ws: Any, widths: dict[int, int]) -> bool:
+    """Every filled row of the Templates tab: wrapped, top-aligned, and tall enough for its
+    longest cell (no app fits a row to wrapped text written by another program)."""
+    changed = False
+    for row in ws.iter_rows(min_row=2, max_row=max(ws.max_row, 2)):
+        texts = [(as_text(c.value), widths.get(c.column, 10)) for c in row if c.value is not None]
+        if not texts:
+            continue
+        for cell in row:
+            if cell.column in widths and not (
+                cell.alignment.wrap_text and cell.alignment.vertical == "top"
+            ):
+                cell.alignment = WRAP_TOP
+                changed = True
+        height = look.row_points(texts)
+        dimension = ws.row_dimensions[row[0].row]
+        if dimension.height is None or dimension.height < height:
+            dimension.height = height
+            changed = True
+    return changed
 
 
 def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
