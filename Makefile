@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint typecheck soak bench clean
 
-$(BIN)/.runtime: requirements.txt
+$(BIN)/.runtime: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
+	# The package itself, editable: $(BIN)/sheetsync runs this checkout from any folder.
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 $(BIN)/.dev: requirements.txt requirements-dev.txt $(BIN)/.runtime
@@ -15,7 +17,7 @@ $(BIN)/.dev: requirements.txt requirements-dev.txt $(BIN)/.runtime
 	touch $@
 
 demo: $(BIN)/.runtime
-	$(BIN)/python -m sheetsync demo --out demo-output
+	$(BIN)/sheetsync demo --out demo-output
 
 test: $(BIN)/.dev
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""The command line: ``python -m sheetsync init | sync | demo``.
+"""The command line: ``sheetsync init | sync | demo`` (or ``python -m sheetsync ...``).
 
 Local backend: ``init --workbook PATH.xlsx`` and ``sync --workbook PATH.xlsx`` (with
 ``--even-if-open`` for a lock file an app's crash left beside the workbook). Google backend:
@@ -49,7 +49,7 @@ def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sheetsync", description=__doc__)
+    parser = argparse.ArgumentParser(prog="sheetsync", description=__doc__)
     _global_options(parser, defaults=True)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, defaults=False)
@@ -101,7 +101,7 @@ def _init(args: argparse.Namespace) -> int:
         spreadsheet_id = create_spreadsheet(sheets_client_for(_api_endpoint(args)), args.title)
         print(f"Created the Sheet {spreadsheet_id}. Share it (and your calendar) with the")
         print("function's service account, fill in Settings, then run:")
-        print(f"  python -m sheetsync sync --sheet {spreadsheet_id}")
+        print(f"  sheetsync sync --sheet {spreadsheet_id}")
         return 0
 
     from sheetsync.adapters.local.workbook_template import write_template
