@@ -3,12 +3,13 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck soak bench clean
+.PHONY: demo test lint typecheck soak bench render clean
 
+# The runtime dependencies, then the package itself, editable: $(BIN)/sheetsync runs this
+# checkout from any folder.
 $(BIN)/.runtime: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
-	# The package itself, editable: $(BIN)/sheetsync runs this checkout from any folder.
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
@@ -21,7 +22,7 @@ demo: $(BIN)/.runtime
 
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy sheetsync sheet_template main.py bench
+	$(BIN)/mypy sheetsync sheet_template main.py bench render
 	$(BIN)/python -m pytest
 
 soak: $(BIN)/.dev
@@ -32,5 +33,19 @@ soak: $(BIN)/.dev
 bench: $(BIN)/.dev
 	$(BIN)/python -m bench
 
+# The demo workbook's tabs as PNG pictures, as LibreOffice prints them (render-output/png/).
+# LibreOffice Calc, poppler-utils (pdftoppm) and the Carlito font (Calibri's metrics, so columns
+# are as wide as in Excel) are installed with apt when soffice or pdftoppm is missing.
+RENDER_PACKAGES := libreoffice-calc poppler-utils fonts-crosextra-carlito
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+render: $(BIN)/.runtime
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "Installing $(RENDER_PACKAGES) with apt-get"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(RENDER_PACKAGES); \
+	fi
+	$(BIN)/python -m render --out render-output
+
 clean:
-	rm -rf $(VENV) demo-output
+	rm -rf $(VENV) demo-output render-output

@@ -291,3 +291,13 @@ def test_an_existing_google_sheet_is_dressed_once(server):
     assert [next(iter(r)) for r in again] == ["setDataValidation"]
     gc.http_client.batch_update(sid, {"requests": again})
     assert len(server.spreadsheet(sid).by_title("Log").conditional_formats) == 1
+
+
+def test_the_templates_tab_prints_on_one_page_wide_and_headers_repeat():
+    wb = saved(build_workbook())
+    templates = wb[TEMPLATES.name]
+    assert templates.page_setup.orientation == "landscape"
+    assert templates.sheet_properties.pageSetUpPr.fitToPage
+    assert (templates.page_setup.fitToWidth, templates.page_setup.fitToHeight) == (1, 0)
+    for tab in (*TABLE_TABS, TEMPLATES):
+        assert wb[tab.name].print_title_rows.replace("$", "") == "1:1"

@@ -132,7 +132,22 @@ def dress_existing(ws: Any, tab: Tab) -> bool:
     if tab.name == TEMPLATES.name:
         widths = {headers[c.header]: c.width for c in tab.columns if c.header in headers}
         changed |= _readable_rows(ws, widths)
+    if tab.columns:
+        changed |= _printable(ws, tab)
     return changed
+
+
+def _printable(ws: Any, tab: Tab) -> bool:
+    """The header row printed on every page; the Templates tab printed landscape and fitted
+    to the page's width, so its letters print whole on one page."""
+    if ws.print_title_rows:
+        return False
+    ws.print_title_rows = "1:1"
+    if tab.name == TEMPLATES.name:
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    return True
 
 
 def _highlight_error_rows(ws: Any, status_letter: str, width: int) -> bool:

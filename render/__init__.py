@@ -1,0 +1,1 @@
+"""``make render``: the demo workbook's tabs as pictures, as LibreOffice prints them."""
