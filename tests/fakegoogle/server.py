@@ -37,6 +37,7 @@ from .discovery import MethodSpec, Registry
 from .drive_api import DriveApi
 from .errors import ApiError, bad_request, unimplemented
 from .faults import DROP, DROP_AFTER, Fault, FaultInjector, Injected, fault_for_status
+from .fields import apply_mask, parse_mask
 from .gmail_api import GmailApi, GmailMessage
 from .log import Hook, Matcher, RequestInfo, RequestRecord, matches
 from .sheets_api import SheetsApi, Spreadsheet, sort_key
@@ -388,7 +389,15 @@ class FakeGoogle:
             return _error_outcome(exc)
         if reply.body is None:
             return Outcome(204 if reply.status == 200 else reply.status, [], b"")
-        body = _partial(reply.body, params.get("fields"))
+        fields = params.get("fields")
+        if spec.method_id.startswith("sheets.") and isinstance(fields, str) and fields.strip():
+            # Sheets grid data is large: its masks are applied all the way down, as Google does.
+            try:
+                body = apply_mask(reply.body, parse_mask(fields))
+            except ApiError as exc:
+                return _error_outcome(exc)
+        else:
+            body = _partial(reply.body, fields)
         return Outcome(reply.status, [("Content-Type", JSON_TYPE)], json.dumps(body).encode())
 
     def grant_token(self, token: str, scopes: Iterable[str]) -> None:

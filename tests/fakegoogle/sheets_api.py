@@ -33,6 +33,7 @@ from .cells import (
 )
 from .common import Call, Clock, Handler, Ids, Reply
 from .errors import ApiError, bad_request, not_found
+from .fields import parse_mask, selects
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
@@ -283,17 +284,29 @@ class SheetsApi:
                 sheet.put(row0 + i, col0 + j, value)
 
     def resource(
-        self, ss: Spreadsheet, include_grid: bool = False, project: str = md.DEFAULT_PROJECT
+        self,
+        ss: Spreadsheet,
+        include_grid: bool = False,
+        project: str = md.DEFAULT_PROJECT,
+        ranges: list[str] | None = None,
     ) -> dict[str, Any]:
         """The Spreadsheet resource as spreadsheets.get returns it.
 
         Developer metadata visible to ``project`` sits where Google puts it: the spreadsheet's
         at the top, a sheet's in the sheet, a row's or column's in the grid data's
-        ``rowMetadata``/``columnMetadata`` (so only with grid data).
+        ``rowMetadata``/``columnMetadata`` (so only with grid data). ``ranges`` (A1) limit the
+        answer to the sheets they name, and the grid data to those ranges ("Limiting the range
+        returns only the portions of the spreadsheet that intersect the requested ranges").
         """
         visible = ss.developer_metadata.visible(project)
+        boxes: dict[int, list[Box]] = {}
+        for text in ranges or []:
+            sheet, box = self.resolve(ss, text)
+            boxes.setdefault(sheet.sheet_id, []).append(box)
         sheets = []
         for sheet in ss.sheets:
+            if ranges and sheet.sheet_id not in boxes:
+                continue
             item: dict[str, Any] = {"properties": copy.deepcopy(sheet.properties)}
             for key, records in (
                 ("protectedRanges", sheet.protected_ranges),
@@ -310,7 +323,8 @@ class SheetsApi:
             if own:
                 item["developerMetadata"] = own
             if include_grid:
-                item["data"] = [self._grid_data(sheet, visible)]
+                wanted = boxes.get(sheet.sheet_id) or [Box(0, None, 0, None)]
+                item["data"] = [self._grid_data(sheet, visible, box) for box in wanted]
             sheets.append(item)
         out: dict[str, Any] = {
             "spreadsheetId": ss.spreadsheet_id,
@@ -325,11 +339,16 @@ class SheetsApi:
             out["developerMetadata"] = top
         return out
 
-    def _grid_data(self, sheet: Sheet, visible: list[md.Metadata]) -> dict[str, Any]:
+    def _grid_data(
+        self, sheet: Sheet, visible: list[md.Metadata], box: Box | None = None
+    ) -> dict[str, Any]:
+        box = box or Box(0, None, 0, None)
+        last_row = min(sheet.used_rows(), box.row1 if box.row1 is not None else sheet.row_count)
         rows = []
-        for r in range(sheet.used_rows()):
+        for r in range(box.row0, last_row):
             values = []
-            for c in range(len(sheet.cells[r])):
+            end = len(sheet.cells[r]) if box.col1 is None else min(len(sheet.cells[r]), box.col1)
+            for c in range(box.col0, end):
                 cell = sheet.get(r, c)
                 data: dict[str, Any] = {}
                 if cell is not None:
@@ -344,22 +363,25 @@ class SheetsApi:
                     data["dataValidation"] = copy.deepcopy(rule)
                 values.append(data)
             rows.append({"values": values})
-        grid: dict[str, Any] = {"startRow": 0, "startColumn": 0, "rowData": rows}
-        for kind, key, used, pixels in (
-            (md.ROW, "rowMetadata", len(rows), 21),
-            (md.COLUMN, "columnMetadata", max((len(r["values"]) for r in rows), default=0), 100),
+        grid: dict[str, Any] = {"startRow": box.row0, "startColumn": box.col0, "rowData": rows}
+        widest = max((len(r["values"]) for r in rows), default=0)
+        for kind, key, first, end, used, pixels in (
+            (md.ROW, "rowMetadata", box.row0, box.row1, box.row0 + len(rows), 21),
+            (md.COLUMN, "columnMetadata", box.col0, box.col1, box.col0 + widest, 100),
         ):
             placed: dict[int, list[dict[str, Any]]] = {}
             for meta in visible:
                 loc = meta.location
-                if loc.kind == kind and loc.sheet_id == sheet.sheet_id and loc.index is not None:
+                if loc.kind != kind or loc.sheet_id != sheet.sheet_id or loc.index is None:
+                    continue
+                if loc.index >= first and (end is None or loc.index < end):
                     placed.setdefault(loc.index, []).append(meta.resource())
             # Google lists every row of the range; the fake stops after the last used or
             # tagged one, which keeps indexes right for any client reading by position.
             count = max([used, *(i + 1 for i in placed)])
             grid[key] = [
                 {"pixelSize": pixels, **({"developerMetadata": placed[i]} if i in placed else {})}
-                for i in range(count)
+                for i in range(first, count)
             ]
         return grid
 
@@ -369,10 +391,12 @@ class SheetsApi:
 
     def h_get(self, call: Call) -> Reply:
         ss = self.get(call.params["spreadsheetId"])
-        for text in call.param("ranges", []):
+        ranges = list(call.param("ranges", []))
+        for text in ranges:
             self.resolve(ss, text)  # an unknown range is a 400 even for metadata reads
-        include = bool(call.param("includeGridData", False))
-        return Reply(self.resource(ss, include, md.project_of(call.headers)))
+        # "includeGridData ... is ignored if a field mask was set": the mask decides then.
+        include = _grid_wanted(call.param("fields"), bool(call.param("includeGridData", False)))
+        return Reply(self.resource(ss, include, md.project_of(call.headers), ranges))
 
     # ---- ranges -----------------------------------------------------------------------
 
@@ -769,8 +793,10 @@ class SheetsApi:
         self.touch(ss)
         out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
-            include = bool(body.get("responseIncludeGridData"))
-            out["updatedSpreadsheet"] = self.resource(ss, include, project)
+            ranges = list(body.get("responseRanges") or [])
+            flag = bool(body.get("responseIncludeGridData"))
+            include = _grid_wanted(call.param("fields"), flag, "updatedSpreadsheet")
+            out["updatedSpreadsheet"] = self.resource(ss, include, project, ranges)
         return Reply(out)
 
     def _apply(
@@ -1172,6 +1198,15 @@ class SheetsApi:
 
 
 # ---- module helpers ---------------------------------------------------------------------
+
+
+def _grid_wanted(fields: Any, flag: bool, *prefix: str) -> bool:
+    """Whether grid data goes in a Spreadsheet resource: the ``fields`` mask decides when one
+    is set (Google ignores the include flag then), else the flag does."""
+    if not isinstance(fields, str) or not fields.strip():
+        return flag
+    return selects(parse_mask(fields), *prefix, "sheets", "data")
+
 
 # Requests that can add characters to a sheet's (or the spreadsheet's) developer metadata.
 _METADATA_GROWING = frozenset(
