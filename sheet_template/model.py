@@ -36,6 +36,9 @@ class Column:
     required: bool = False
     width: int = 18
     note: str = ""
+    #: The sync adds this column to an older Sheet: a Sheet made before the template had it
+    #: is still valid without it (its cells read as blank) until the sync adds its header.
+    added_later: bool = False
 
 
 @dataclass(frozen=True)

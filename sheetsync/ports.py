@@ -13,19 +13,19 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from sheetsync.core.cells import Cell
 from sheetsync.core.plan import (
     Attachment,
-    CellWrite,
     DraftFate,
     DraftOutcome,
     DraftSpec,
     EventOutcome,
     EventSpec,
     FlyerProblem,
+    SheetChanges,
     TrackedDraft,
 )
 from sheetsync.core.table import Snapshot
+from sheetsync.core.validation import Problem
 
 
 @dataclass
@@ -33,9 +33,28 @@ class WriteReport:
     """What a write-back did."""
 
     cells_written: int = 0
-    #: Writes whose row could not be found again (deleted or edited during the sync).
+    #: Rows whose writes could not be placed: deleted, edited or moved during the sync (or,
+    #: on Google, refused as a conflict). Their cells are left as they were; the next sync
+    #: writes them.
     rows_not_found: int = 0
     summary_written: bool = False
+    #: Columns and rows the write-back added (``SheetChanges.columns`` and ``.rows``).
+    columns_added: int = 0
+    rows_appended: int = 0
+    #: Problems found while writing, after the Summary was written: rows the store could not
+    #: write safely, and why (tab, row and Row ID named; never a cell's value). The service
+    #: adds them to the sync's problems, so they reach the report (and, if they persist, the
+    #: next sync's Summary). What a store can see before writing goes in through
+    #: ``SheetStore.problems_with`` instead, so that this sync's Summary shows it.
+    conflicts: list[Problem] = field(default_factory=list)
+    #: Requests the store added because the Sheet changed during the sync (rows moved or
+    #: deleted between its requests), to put its row anchors, a refused write or a stray
+    #: write right: 0 normally.
+    retakes: int = 0
+    #: Developer metadata characters on each tab after the write (Google's row anchors count
+    #: against a limit of 30,000 per tab); empty for stores without anchors.
+    metadata_chars: dict[str, int] = field(default_factory=dict)
+    #: Notes for people: what was skipped, and why.
     details: list[str] = field(default_factory=list)
 
 
@@ -50,15 +69,26 @@ class SheetStore(abc.ABC):
         """Every tab, in one go."""
 
     @abc.abstractmethod
-    def write(
-        self, snapshot: Snapshot, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
-    ) -> WriteReport:
-        """Write sync-owned cells, found again by ``RowRef``, and replace the Summary tab.
+    def write(self, snapshot: Snapshot, changes: SheetChanges) -> WriteReport:
+        """Carry out ``changes``: add its columns, then its rows, then set its cells, each
+        found again by ``RowRef``, and replace the Summary tab with ``changes.summary``.
 
         ``snapshot`` is what this sync's ``read`` returned. A store may take from it only what
-        no person changes meanwhile (the wholly sync-owned Summary tab); a row's place is
-        always found again, as it may have moved since.
+        no person changes meanwhile (the wholly sync-owned Summary tab, and on Google the
+        row anchors it read); a row's place is always found again, as it may have moved
+        since. A ``CellWrite`` may name a column that a ``ColumnAdd`` of the same changes
+        adds. Only sync-owned cells, the Settings values named, the added columns and rows,
+        and the Summary change: no other cell a person entered.
         """
+
+    def problems_with(self, snapshot: Snapshot, changes: SheetChanges) -> list[Problem]:
+        """What ``write`` will refuse or do differently, seen from ``snapshot`` alone.
+
+        Called before the Summary is built, so that it can show them: on Google, rows whose
+        anchor disagrees with their Row ID, and anchors that no longer fit the tab. No
+        request is made. By default there is nothing to say.
+        """
+        return []
 
     def request_counts(self) -> dict[str, int]:
         """Requests made so far, by API (empty for backends without requests)."""

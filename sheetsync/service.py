@@ -11,7 +11,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sheetsync.core.plan import (
@@ -22,6 +22,7 @@ from sheetsync.core.plan import (
     Flyer,
     FlyerProblem,
     Plan,
+    SheetChanges,
 )
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import Summary, build_summary, summary_grid
@@ -140,7 +141,11 @@ def _sync_once(
     timings["apply"] = timer() - start
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
-    problems = [*plan.problems, *extra]
+    changes = SheetChanges(cells=writes)
+    # What the store already knows it will refuse (rows it cannot address safely): asked
+    # before the Summary is built, so that this sync's Summary lists them.
+    refused = backend.sheet.problems_with(snapshot, changes)
+    problems = [*plan.problems, *extra, *refused]
     summary = build_summary(validated, plan, problems)
     report = SyncReport(
         plan=plan,
@@ -153,7 +158,11 @@ def _sync_once(
     )
     if not dry_run:
         start = timer()
-        report.write_report = backend.sheet.write(snapshot, writes, summary_grid(summary))
+        changes = replace(changes, summary=summary_grid(summary))
+        report.write_report = backend.sheet.write(snapshot, changes)
+        # Found while writing, after the Summary went out: in the report, and in the next
+        # sync's Summary if they are still there.
+        report.problems.extend(report.write_report.conflicts)
         timings["write"] = timer() - start
     report.timings = timings
     for port in (backend.sheet, backend.calendar, backend.mailbox):

@@ -2,6 +2,8 @@
 
 Each harness gets its own fake Google server (so drafts and calendars of one test never show up
 in another) and reads the fake's state directly, as ``port_harness`` reads the local files.
+Its ``set_rows`` retypes a tab's cells, which leaves row metadata where it was: to the Sheet's
+row anchors it is a sort that Google does not move them with.
 The servers are stopped when the test session ends.
 """
 
@@ -55,7 +57,17 @@ def google_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarn
         # A spreadsheet id that names no spreadsheet (deleted, or never shared).
         return GoogleSheetStore(gc, "1NoSuchSpreadsheet000000000000000000000000", FAST)
 
-    return SheetHarness(GoogleSheetStore(gc, sid, FAST), read_rows, set_rows, broken)
+    def drop_column(tab: str, header: str) -> None:
+        sheet = server.spreadsheet(sid).by_title(tab)
+        index = server.sheet_rows(sid, tab)[0].index(header)
+        where = {"sheetId": sheet.sheet_id, "dimension": "COLUMNS"}
+        server.sheets.apply_request(
+            server.spreadsheet(sid),
+            "deleteDimension",
+            {"range": {**where, "startIndex": index, "endIndex": index + 1}},
+        )
+
+    return SheetHarness(GoogleSheetStore(gc, sid, FAST), read_rows, set_rows, broken, drop_column)
 
 
 def google_calendar(tmp_path: Path) -> CalendarHarness:

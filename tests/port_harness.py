@@ -37,6 +37,8 @@ class SheetHarness:
     set_rows: Callable[[str, list[list[Cell]]], None]
     #: An adapter of the port on a broken store (a corrupt file, a Sheet that is not there).
     broken: Callable[[], SheetStore]
+    #: Remove a column (by header) from a tab, as if the Sheet predated it.
+    drop_column: Callable[[str, str], None]
 
 
 @dataclass
@@ -89,7 +91,14 @@ def local_sheet(tmp_path: Path, rows: dict[str, list[list[Cell]]]) -> SheetHarne
         path.write_bytes(b"PK\x03\x04 a zip file cut short")
         return XlsxStore(path)
 
-    return SheetHarness(XlsxStore(path), read_rows, set_rows, broken)
+    def drop_column(tab: str, header: str) -> None:
+        wb = openpyxl.load_workbook(path)
+        ws = wb[tab]
+        headers = [c.value for c in ws[1]]
+        ws.delete_cols(headers.index(header) + 1)
+        wb.save(path)
+
+    return SheetHarness(XlsxStore(path), read_rows, set_rows, broken, drop_column)
 
 
 def local_calendar(tmp_path: Path) -> CalendarHarness:

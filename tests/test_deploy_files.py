@@ -647,7 +647,11 @@ def test_init_and_the_syncs_call_only_methods_the_scope_table_lists(tmp_path: Pa
     for calls in (scheduled_calls, addon_calls):
         assert {"calendar.events.insert", "calendar.events.get", "calendar.events.patch"} <= calls
         assert {"gmail.users.drafts.list", "gmail.users.drafts.create"} <= calls
-        assert {"sheets.spreadsheets.values.batchGet"} <= calls
+        assert {
+            "sheets.spreadsheets.get",
+            "sheets.spreadsheets.batchUpdate",
+            "sheets.spreadsheets.values.batchUpdateByDataFilter",
+        } <= calls
     assert "gmail.users.messages.list" in scheduled_calls
     assert "gmail.users.messages.list" not in addon_calls
 

@@ -16,8 +16,9 @@ from sheetsync.adapters.google.calendar import GoogleCalendar, sheet_tag
 from sheetsync.adapters.google.clients import batch_uri, build_clients
 from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.adapters.google.http import is_transient, retry_policy
+from sheetsync.adapters.google.sheet_view import GRID_FIELDS
 from sheetsync.adapters.google.sheets import GoogleSheetStore
-from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec
+from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec, SheetChanges
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
 from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import BackendError
@@ -52,16 +53,17 @@ def contact_refs(snapshot: Snapshot) -> list[RowRef]:
     return [r for r in row_refs(table, tab, column_map(table, tab)) if r is not None]
 
 
-def test_read_is_one_batch_get_of_every_tab_with_serial_dates(server):
+def test_read_is_one_grid_get_of_every_tab_with_serial_dates(server):
     sid = demo_sheet(server)
     server.reset_log()
     store = sheet_store(server, sid)
     snapshot = store.read()
     (request,) = server.requests("sheets")
-    assert request.method_id == "sheets.spreadsheets.values.batchGet"
-    assert request.query["ranges"] == [tab.name for tab in TEMPLATE.tabs]
-    assert request.query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
-    assert request.query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
+    assert request.method_id == "sheets.spreadsheets.get"
+    assert request.query["ranges"] == [f"'{tab.name}'" for tab in TEMPLATE.tabs]
+    # Values and row metadata only: no formats, no formatted text.
+    assert request.query["fields"] == [GRID_FIELDS]
+    assert "userEnteredFormat" not in GRID_FIELDS and "formattedValue" not in GRID_FIELDS
     assert set(snapshot.tables) == {tab.name for tab in TEMPLATE.tabs}
     contacts = snapshot.table("Contacts")
     assert contacts.header[1] == "Name"
@@ -71,68 +73,119 @@ def test_read_is_one_batch_get_of_every_tab_with_serial_dates(server):
     assert store.namespace == sid
 
 
-def test_write_is_two_requests_raw_and_keeps_formula_text(server):
+def test_the_grid_read_gives_what_a_values_read_gives(server):
+    """The same cells as values.batchGet with UNFORMATTED_VALUE and SERIAL_NUMBER dates, so
+    rows read either way have the same fingerprints."""
+    sid = demo_sheet(server)
+    snapshot = sheet_store(server, sid).read()
+    gc, _, _ = clients(server)
+    names = [tab.name for tab in TEMPLATE.tabs]
+    reply = gc.http_client.values_batch_get(
+        sid,
+        names,
+        params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"},
+    )
+    for name, value_range in zip(names, reply["valueRanges"], strict=True):
+        rows = value_range.get("values", [])
+        table = snapshot.table(name)
+        got = [list(table.header), *(list(r) for r in table.rows)]
+        trimmed = [[None if v == "" else v for v in r] for r in rows]
+        assert [_trim(r) for r in got] == [_trim(r) for r in trimmed], name
+
+
+def _trim(row):
+    row = list(row)
+    while row and row[-1] is None:
+        row.pop()
+    return row
+
+
+def test_first_write_anchors_the_rows_and_writes_through_the_anchors_raw(server):
     sid = demo_sheet(server)
     store = sheet_store(server, sid)
     snapshot = store.read()
     first, second = contact_refs(snapshot)[:2]
     server.reset_log()
-    report = store.write(
-        snapshot,
-        [
+    changes = SheetChanges(
+        cells=[
+            CellWrite(first, "row_id", "C0001"),
             CellWrite(first, "sync_status", "=1+1"),
             CellWrite(first, "next_follow_up", DAY),
             CellWrite(second, "row_id", "C0002"),
         ],
-        [["Summary title"], ["Goal", 1]],
+        summary=[["Summary title"], ["Goal", 1]],
     )
+    report = store.write(snapshot, changes)
+    # No row had an anchor: one batchUpdate anchors them, one write goes through them.
     assert [r.method_id for r in server.requests("sheets")] == [
-        "sheets.spreadsheets.values.batchGet",
-        "sheets.spreadsheets.values.batchUpdate",
+        "sheets.spreadsheets.batchUpdate",
+        "sheets.spreadsheets.values.batchUpdateByDataFilter",
     ]
     body = server.requests("sheets")[1].body
-    assert body["valueInputOption"] == "RAW"
-    assert report.cells_written == 3 and report.summary_written
+    assert body["valueInputOption"] == "RAW" and body["includeValuesInResponse"] is True
+    rows_written = [d for d in body["data"] if "developerMetadataLookup" in d["dataFilter"]]
+    assert len(rows_written) == 2
+    assert report.cells_written == 4 and report.summary_written
     rows = server.sheet_rows(sid, "Contacts")
     header = rows[0]
     assert rows[first.row_number - 1][header.index("Sync status")] == "=1+1"
     assert rows[first.row_number - 1][header.index("Next follow-up")] == "2026-12-10"
     assert rows[second.row_number - 1][header.index("Row ID")] == "C0002"
     assert server.sheet_rows(sid, "Summary") == [["Summary title"], ["Goal", 1]]
+    # Every row of every Row ID tab now carries its anchor; a row with no Row ID yet (no
+    # write gives it one here) carries none.
+    anchored = server.row_metadata(sid, "Contacts")
+    ids = {i: row[header.index("Row ID")] for i, row in enumerate(rows) if i}
+    assert {i for i, v in ids.items() if v} == set(anchored)
+    assert all(tags == [("r", None)] for tags in anchored.values())
 
 
-def test_adjacent_cells_of_a_row_go_in_one_range_and_gaps_split_them():
-    from sheetsync.adapters.google.sheets import _row_runs
-
-    ranges = _row_runs("My tab", {5: {22: "OK", 19: "2026-12-10", 20: "d1", 1: "C1"}, 2: {3: 0}})
-    assert [(r["range"], r["values"]) for r in ranges] == [
-        ("'My tab'!C2", [[0]]),
-        ("'My tab'!A5", [["C1"]]),
-        ("'My tab'!S5:T5", [["2026-12-10", "d1"]]),  # U5 is not written: a new range after
-        ("'My tab'!V5", [["OK"]]),
+def test_each_row_is_one_entry_from_column_a_with_nulls_for_cells_not_written(server):
+    sid = demo_sheet(server)
+    store = sheet_store(server, sid)
+    snapshot = store.read()
+    ref = contact_refs(snapshot)[0]
+    header = list(snapshot.table("Contacts").header)
+    store.write(snapshot, SheetChanges(cells=[CellWrite(ref, "row_id", "C0001")]))
+    snapshot = store.read()
+    ref = contact_refs(snapshot)[0]
+    user_before = server.sheet_rows(sid, "Contacts")[ref.row_number - 1]
+    server.reset_log()
+    store.write(snapshot, SheetChanges(cells=[CellWrite(ref, "sync_status", "OK")]))
+    body = server.requests("sheets", inner=None)[-1].body
+    (entry,) = [d for d in body["data"] if "developerMetadataLookup" in d["dataFilter"]]
+    (values,) = entry["values"]
+    status = header.index("Sync status")
+    assert values == [None] * status + ["OK"]
+    row = server.sheet_rows(sid, "Contacts")[ref.row_number - 1]
+    # Rows come back trimmed: the row before ended short of the Sync status column.
+    before = user_before + [""] * (len(row) - len(user_before))
+    assert row[status] == "OK"
+    assert [v for i, v in enumerate(row) if i != status] == [
+        v for i, v in enumerate(before) if i != status
     ]
 
 
 def test_summary_is_padded_so_old_content_is_cleared(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
-    store.write(store.read(), [], [["new"]])
+    store.write(store.read(), SheetChanges(summary=[["a", "b", "c"], ["d"], ["e"], ["f", "g"]]))
+    store.write(store.read(), SheetChanges(summary=[["new"]]))
     assert server.sheet_rows(sid, "Summary") == [["new"]]
 
 
 def test_summary_only_write_is_one_request_sized_by_the_snapshot_it_is_given(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.write(store.read(), SheetChanges(summary=[["a", "b", "c"], ["d"], ["e"], ["f", "g"]]))
     snapshot = store.read()
     # Another store, which never read: all it knows of the Sheet is the snapshot it is given.
     writer = sheet_store(server, sid)
     server.reset_log()
-    report = writer.write(snapshot, [], [["new"]])
+    report = writer.write(snapshot, SheetChanges(summary=[["new"]]))
     # No cell to find again: the Summary is sync-owned and its size is known from the snapshot.
     assert [r.method_id for r in server.requests("sheets")] == [
-        "sheets.spreadsheets.values.batchUpdate"
+        "sheets.spreadsheets.values.batchUpdateByDataFilter"
     ]
     assert report.summary_written and report.cells_written == 0
     assert server.sheet_rows(sid, "Summary") == [["new"]]
@@ -141,13 +194,13 @@ def test_summary_only_write_is_one_request_sized_by_the_snapshot_it_is_given(ser
 def test_a_snapshot_without_the_summary_makes_the_write_read_it_again(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write(store.read(), [], [["a", "b", "c"], ["d"], ["e"], ["f", "g"]])
+    store.write(store.read(), SheetChanges(summary=[["a", "b", "c"], ["d"], ["e"], ["f", "g"]]))
     store.read()  # what this store read earlier is not used: only the snapshot given
     server.reset_log()
-    store.write(Snapshot({}), [], [["new"]])
+    store.write(Snapshot({}), SheetChanges(summary=[["new"]]))
     assert [r.method_id for r in server.requests("sheets")] == [
-        "sheets.spreadsheets.values.batchGet",
-        "sheets.spreadsheets.values.batchUpdate",
+        "sheets.spreadsheets.get",
+        "sheets.spreadsheets.values.batchUpdateByDataFilter",
     ]
     assert server.sheet_rows(sid, "Summary") == [["new"]]
 
@@ -161,10 +214,17 @@ def test_sheets_request_count_does_not_grow_with_the_sheet(server):
     )
     store = sheet_store(server, sid)
     snapshot = store.read()
-    store.write(
-        snapshot, [CellWrite(ref, "sync_status", "OK") for ref in contact_refs(snapshot)], [["s"]]
-    )
+    writes = [CellWrite(ref, "sync_status", "OK") for ref in contact_refs(snapshot)]
+    store.write(snapshot, SheetChanges(cells=writes, summary=[["s"]]))
+    # Read, the batchUpdate anchoring all 400 rows, the write through them.
     assert store.request_counts() == {"sheets": 3}
+    # Anchored now: the next sync reads and writes, nothing else.
+    again = sheet_store(server, sid)
+    snapshot = again.read()
+    writes = [CellWrite(ref, "sync_status", "Done") for ref in contact_refs(snapshot)]
+    report = again.write(snapshot, SheetChanges(cells=writes, summary=[["s"]]))
+    assert again.request_counts() == {"sheets": 2}
+    assert report.cells_written == 400
 
 
 def test_missing_tab_is_a_template_error_naming_it(server):
@@ -219,9 +279,7 @@ def test_sheets_permanent_errors_are_not_retried(server, status, reason, request
         store.read()
     assert caught.value.code == status
     assert str(caught.value).startswith(f"Reading the Sheet failed: HTTP {status} {reason}")
-    methods = [r.method_id for r in server.requests("sheets")]
-    assert methods.count("sheets.spreadsheets.values.batchGet") == 1
-    assert len(methods) == requests
+    assert len(server.requests("sheets")) == requests
 
 
 def test_sheets_gives_up_after_the_deadline(server):

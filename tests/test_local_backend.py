@@ -156,7 +156,7 @@ def test_rows_moved_between_read_and_write_get_their_own_cells(demo: Path, monke
     backend = local_backend(demo, lambda: NOW)
     real_write = backend.sheet.write
 
-    def sort_then_write(snapshot, writes, summary):
+    def sort_then_write(snapshot, changes):
         # A person sorts the Contacts by name (descending) while the sync is running.
         wb = openpyxl.load_workbook(demo)
         ws = wb["Contacts"]
@@ -167,7 +167,7 @@ def test_rows_moved_between_read_and_write_get_their_own_cells(demo: Path, monke
             for j, value in enumerate(values, 1):
                 ws.cell(row=i, column=j).value = value
         wb.save(demo)
-        return real_write(snapshot, writes, summary)
+        return real_write(snapshot, changes)
 
     monkeypatch.setattr(backend.sheet, "write", sort_then_write)
     run_sync(backend, NOW)

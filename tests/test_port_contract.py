@@ -16,8 +16,19 @@ import pytest
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
 from sheetsync.adapters.local.eml_mailbox import NO_DRAFTS_FOLDER
-from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec, TrackedDraft
+from sheetsync.core.cells import as_text
+from sheetsync.core.plan import (
+    Attachment,
+    CellWrite,
+    ColumnAdd,
+    DraftSpec,
+    EventSpec,
+    RowAppend,
+    SheetChanges,
+    TrackedDraft,
+)
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
+from sheetsync.core.validation import validate
 from sheetsync.errors import BackendError
 
 SHEETS = {"local": ph.local_sheet, "google": google_harness.google_sheet}
@@ -54,10 +65,19 @@ def mailbox(request, tmp_path):
     return MAILBOXES[request.param](tmp_path)
 
 
-def refs_of(snapshot):
-    tab = TEMPLATE.tab("Contacts")
-    table = snapshot.table("Contacts")
+def refs_of(snapshot, tab_name="Contacts"):
+    tab = TEMPLATE.tab(tab_name)
+    table = snapshot.table(tab_name)
     return [r for r in row_refs(table, tab, column_map(table, tab)) if r]
+
+
+def setting_ref(snapshot, label):
+    """The ref of the Settings row with this label."""
+    table = snapshot.table("Settings")
+    for ref in refs_of(snapshot, "Settings"):
+        if table.cell(ref.row_number - 2, 0) == label:
+            return ref
+    raise KeyError(label)
 
 
 def status_by_name(harness):
@@ -82,7 +102,8 @@ def test_writes_land_in_their_rows_even_after_a_sort(sheet):
     sheet.set_rows("Contacts", [[None] * len(rows[0]), *reversed(rows[1:])])  # sort + blank row
     writes = [CellWrite(ref, "sync_status", f"status of {ref.row_number}") for ref in refs]
     writes.append(CellWrite(refs[1], "row_id", "C0004"))
-    report = sheet.store.write(snapshot, writes, [["Summary"], ["Last sync", "now"]])
+    summary = [["Summary"], ["Last sync", "now"]]
+    report = sheet.store.write(snapshot, SheetChanges(cells=writes, summary=summary))
     assert report.cells_written == 4 and report.rows_not_found == 0
     assert status_by_name(sheet) == {
         "Ana": "status of 2",
@@ -98,7 +119,8 @@ def test_a_row_edited_mid_sync_without_an_id_is_left_for_the_next_sync(sheet):
     name_col = rows[0].index("Name")
     rows[2][name_col] = "Benedict"  # the id-less row changes under us
     sheet.set_rows("Contacts", rows[1:])
-    report = sheet.store.write(snapshot, [CellWrite(r, "sync_status", "x") for r in refs], [])
+    writes = [CellWrite(r, "sync_status", "x") for r in refs]
+    report = sheet.store.write(snapshot, SheetChanges(cells=writes))
     assert report.rows_not_found == 1
     assert status_by_name(sheet) == {"Ana": "x", "Benedict": None, "Cleo": "x"}
 
@@ -106,22 +128,111 @@ def test_a_row_edited_mid_sync_without_an_id_is_left_for_the_next_sync(sheet):
 def test_text_that_looks_like_a_formula_stays_text(sheet):
     snapshot = sheet.store.read()
     refs = refs_of(snapshot)
-    sheet.store.write(snapshot, [CellWrite(refs[0], "sync_status", "=SUM(1,2)")], [["=HACK()"]])
+    writes = [CellWrite(refs[0], "sync_status", "=SUM(1,2)")]
+    sheet.store.write(snapshot, SheetChanges(cells=writes, summary=[["=HACK()"]]))
     assert status_by_name(sheet)["Ana"] == "=SUM(1,2)"
     assert sheet.rows("Summary")[0][0] == "=HACK()"
 
 
 def test_summary_is_replaced_whole(sheet):
-    sheet.store.write(sheet.store.read(), [], [[f"line {i}"] for i in range(8)])
-    sheet.store.write(sheet.store.read(), [], [["short"]])
+    sheet.store.write(sheet.store.read(), SheetChanges(summary=[[f"line {i}"] for i in range(8)]))
+    sheet.store.write(sheet.store.read(), SheetChanges(summary=[["short"]]))
     assert [r[0] for r in sheet.rows("Summary")] == ["short"]
 
 
 def test_unknown_ref_is_not_written_anywhere(sheet):
     ghost = RowRef("Contacts", 2, "C9999", "0" * 16)
-    report = sheet.store.write(sheet.store.read(), [CellWrite(ghost, "sync_status", "ghost")], [])
+    ghost_write = CellWrite(ghost, "sync_status", "ghost")
+    report = sheet.store.write(sheet.store.read(), SheetChanges(cells=[ghost_write]))
     assert report.rows_not_found == 1
     assert "ghost" not in status_by_name(sheet).values()
+
+
+@pytest.fixture
+def event_id_added_later():
+    """Contacts' Event ID as a column a later template added (as if the Sheet predated it)."""
+    column = TEMPLATE.tab("Contacts").column("event_id")
+    object.__setattr__(column, "added_later", True)  # the template is frozen: a test-only flip
+    yield column
+    object.__setattr__(column, "added_later", False)
+
+
+def test_a_column_a_later_template_added_is_put_after_the_last_header(sheet, event_id_added_later):
+    sheet.drop_column("Contacts", "Event ID")
+    snapshot = sheet.store.read()
+    validate(snapshot)  # an older Sheet is still a valid one
+    ana, _ben, cleo = refs_of(snapshot)
+    before = sheet.rows("Contacts")
+    changes = SheetChanges(
+        cells=[CellWrite(ana, "event_id", "evt-ana"), CellWrite(cleo, "sync_status", "OK")],
+        columns=[ColumnAdd("Contacts", "event_id")],
+    )
+    report = sheet.store.write(snapshot, changes)
+    assert report.columns_added == 1 and report.cells_written == 2
+    rows = sheet.rows("Contacts")
+    header = rows[0]
+    # After the last header (Sync status), not where the template has it.
+    assert header == [*before[0], "Event ID"]
+    by_name = {r[header.index("Name")]: r for r in rows[1:]}
+    assert by_name["Ana"][header.index("Event ID")] == "evt-ana"
+    assert by_name["Cleo"][header.index("Sync status")] == "OK"
+    # Every other cell is as it was.
+    assert [r[:-1] for r in rows[1:]] == [
+        [
+            ("OK" if r[1] == "Cleo" and h == "Sync status" else v)
+            for h, v in zip(header, r, strict=False)
+        ]
+        for r in before[1:]
+    ]
+    # Asked again (a later sync), the column is not added twice.
+    again = sheet.store.write(sheet.store.read(), changes)
+    assert again.columns_added == 0
+    assert sheet.rows("Contacts")[0] == header
+
+
+def test_rows_are_appended_after_the_data(sheet):
+    snapshot = sheet.store.read()
+    letters = [r[0] for r in sheet.rows("Templates")[1:]]
+    log_row = {"row_id": "L0001", "date": date(2026, 11, 2), "contact": "Ana", "what": "Email"}
+    letter = {"letter": "thanks", "subject": "Thank you", "body": "=Hi {name}"}
+    changes = SheetChanges(
+        rows=[RowAppend("Templates", letter), RowAppend("Log", log_row)],
+        summary=[["Summary"]],
+    )
+    report = sheet.store.write(snapshot, changes)
+    assert report.rows_appended == 2
+    templates = sheet.rows("Templates")
+    assert [r[0] for r in templates[1:]] == [*letters, "thanks"]
+    assert templates[-1][:3] == ["thanks", "Thank you", "=Hi {name}"]  # RAW: text stays text
+    (log,) = sheet.rows("Log")[1:]
+    header = sheet.rows("Log")[0]
+    assert log[header.index("Row ID")] == "L0001"
+    assert as_text(log[header.index("Date")]) == "2026-11-02"
+    # The appended row is a row like any other: the next write finds it.
+    fresh = sheet.store.read()
+    (ref,) = refs_of(fresh, "Log")
+    sheet.store.write(fresh, SheetChanges(cells=[CellWrite(ref, "sync_status", "OK")]))
+    assert sheet.rows("Log")[1][header.index("Sync status")] == "OK"
+    # Rows already there (by Row ID, or by a letter's name) are not appended again.
+    again = sheet.store.write(sheet.store.read(), changes)
+    assert again.rows_appended == 0
+    assert len(sheet.rows("Templates")) == len(templates) and len(sheet.rows("Log")) == 2
+
+
+def test_a_setting_is_written_in_its_own_row_even_after_a_sort(sheet):
+    snapshot = sheet.store.read()
+    ref = setting_ref(snapshot, "Website URL")
+    rows = sheet.rows("Settings")
+    sheet.set_rows("Settings", list(reversed(rows[1:])))  # a person sorts the Settings tab
+    write = CellWrite(ref, "value", "https://example.org")
+    report = sheet.store.write(snapshot, SheetChanges(cells=[write]))
+    assert report.cells_written == 1 and report.rows_not_found == 0
+    after = sheet.rows("Settings")
+    values = {r[0]: r[1] for r in after[1:]}
+    assert values["Website URL"] == "https://example.org"
+    assert {k: v for k, v in values.items() if k != "Website URL"} == {
+        r[0]: r[1] for r in rows[1:] if r[0] != "Website URL"
+    }
 
 
 def event(eid: str, day: date, title: str = "Nurture touch: Ana", cancelled: bool = False):
@@ -293,7 +404,7 @@ def test_a_broken_sheet_raises_backend_error(sheet):
     with pytest.raises(BackendError):
         store.read()
     with pytest.raises(BackendError):
-        store.write(Snapshot({}), [], [["Summary"]])
+        store.write(Snapshot({}), SheetChanges(summary=[["Summary"]]))
 
 
 def test_a_broken_calendar_raises_backend_error(calendar):

@@ -7,7 +7,7 @@ and every ``SheetStore`` places those in a fresh read of its tabs as ``PlacedWri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -218,3 +218,29 @@ class PlacedWrite:
     row: int
     column: int
     value: Cell
+
+
+@dataclass(frozen=True)
+class ColumnAdd:
+    """A template column missing from a tab's header row: the sync adds its header at the end."""
+
+    tab: str
+    key: str  # the template column key; its header text and look come from sheet_template
+
+
+@dataclass(frozen=True)
+class RowAppend:
+    """A row the sync adds at the end of a tab (e.g. a default letter missing from Templates)."""
+
+    tab: str
+    cells: Mapping[str, Cell]  # by column key
+
+
+@dataclass(frozen=True)
+class SheetChanges:
+    """Everything one write-back changes in the Sheet."""
+
+    cells: Sequence[CellWrite] = ()
+    columns: Sequence[ColumnAdd] = ()
+    rows: Sequence[RowAppend] = ()
+    summary: Sequence[Sequence[Cell]] = ()

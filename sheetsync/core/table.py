@@ -58,12 +58,16 @@ def column_map(table: Table, tab: Tab) -> dict[str, int]:
     """Map each template column key to its index in ``table``'s header.
 
     Columns may be in any order and the person may add their own; a template column that is
-    missing is a ``TemplateError`` that names the tab and the header.
+    missing is a ``TemplateError`` that names the tab and the header. A column the template
+    added later (``Column.added_later``) may be missing: it is left out of the map, and the
+    sync adds it to the Sheet.
     """
     positions = {norm_header(h): i for i, h in reversed(list(enumerate(table.header)))}
     found: dict[str, int] = {}
     for col in tab.columns:
         index = positions.get(norm_header(col.header))
+        if index is None and col.added_later:
+            continue
         if index is None:
             raise TemplateError(
                 f"Tab {tab.name!r} has no column {col.header!r} in its header row; "
@@ -92,12 +96,17 @@ class RowRef:
 
 
 def user_cells(table: Table, row_index: int, tab: Tab, columns: Mapping[str, int]) -> list[Cell]:
-    """The user-entered cells of one row, in template order."""
-    return [table.cell(row_index, columns[c.key]) for c in tab.columns if not c.sync_owned]
+    """The user-entered cells of one row, in template order (blank for a column not there)."""
+    return [
+        table.cell(row_index, columns[c.key]) if c.key in columns else None
+        for c in tab.columns
+        if not c.sync_owned
+    ]
 
 
-def _picker(indices: Sequence[int]) -> Callable[[tuple[Cell, ...]], list[Cell]]:
-    """A function taking a row's cells at ``indices`` (``None`` past the row's end).
+def _picker(indices: Sequence[int | None]) -> Callable[[tuple[Cell, ...]], list[Cell]]:
+    """A function taking a row's cells at ``indices`` (``None`` past the row's end, and for
+    an index of ``None``: a column the Sheet does not have yet).
 
     Rows are read once per cell of every row of a large Sheet, so this is the hot path of
     validation; it does what ``Table.cell`` does, a row at a time.
@@ -105,7 +114,7 @@ def _picker(indices: Sequence[int]) -> Callable[[tuple[Cell, ...]], list[Cell]]:
 
     def pick(row: tuple[Cell, ...]) -> list[Cell]:
         width = len(row)
-        return [row[i] if i < width else None for i in indices]
+        return [row[i] if i is not None and i < width else None for i in indices]
 
     return pick
 
@@ -118,7 +127,7 @@ def row_refs(table: Table, tab: Tab, columns: Mapping[str, int]) -> list[RowRef 
         for i in range(len(table.rows))
     ]
     counts = Counter(ids)
-    pick = _picker([columns[c.key] for c in tab.columns if not c.sync_owned])
+    pick = _picker([columns.get(c.key) for c in tab.columns if not c.sync_owned])
     refs: list[RowRef | None] = []
     for i, row in enumerate(table.rows):
         cells = pick(row)

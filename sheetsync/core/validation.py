@@ -96,7 +96,8 @@ def _rows(snapshot: Snapshot, tab: Tab, model: type[M], context: Mapping[str, An
         cells = table.rows[index]
         if len(cells) < width:
             cells = cells + (None,) * (width - len(cells))
-        data = {key: cells[columns[key]] for key in keys}
+        # A column the template added later and the Sheet lacks yet reads as blank.
+        data = {key: cells[columns[key]] if key in columns else None for key in keys}
         synced = {key: data[key] for key in owned}
         copied = bool(ref.row_id) and ref.row_id in seen_ids
         seen_ids.add(ref.row_id)
@@ -163,7 +164,10 @@ def _letters(snapshot: Snapshot) -> tuple[dict[str, LetterTemplate], list[Proble
     letters: dict[str, LetterTemplate] = {}
     problems: list[Problem] = []
     for index in range(len(table.rows)):
-        data = {col.key: table.cell(index, columns[col.key]) for col in tab.columns}
+        data = {
+            col.key: table.cell(index, columns[col.key]) if col.key in columns else None
+            for col in tab.columns
+        }
         if all(is_blank(v) for v in data.values()):
             continue
         try:

@@ -29,7 +29,8 @@ def place(writes: Sequence[CellWrite], fresh: Snapshot) -> tuple[list[PlacedWrit
 
     Returns the placed writes and how many rows could not be found again (counted per row,
     not per cell: a deleted row misses all of its cells). Raises ``TemplateError`` if a header
-    vanished since the first read.
+    vanished since the first read. A write into a column the template added later and the
+    fresh read does not have (no ``ColumnAdd`` put it there) is left out.
     """
     placed: list[PlacedWrite] = []
     not_found = 0
@@ -44,8 +45,9 @@ def place(writes: Sequence[CellWrite], fresh: Snapshot) -> tuple[list[PlacedWrit
         not_found += len({w.ref for w in tab_writes if w.ref not in rows})
         for write in tab_writes:
             row = rows.get(write.ref)
-            if row is not None:
-                placed.append(PlacedWrite(tab_name, row, columns[write.key] + 1, write.value))
+            column = columns.get(write.key)
+            if row is not None and column is not None:
+                placed.append(PlacedWrite(tab_name, row, column + 1, write.value))
     return placed, not_found
 
 

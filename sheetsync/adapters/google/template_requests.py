@@ -170,6 +170,34 @@ def _column_requests(col: Column, sheet_id: int, index: int) -> list[dict[str, A
     return requests
 
 
+def added_column_requests(tab: Tab, col: Column, sheet_id: int, index: int) -> list[dict[str, Any]]:
+    """A column added to an older Sheet (at 0-based ``index``): its header with the header
+    look and note, then the width, dropdown, date format and sync-owned dress ``init`` gives
+    a new Sheet's columns."""
+    header = {
+        "userEnteredValue": {"stringValue": col.header},
+        "note": look.header_note(tab, col),
+        "userEnteredFormat": {
+            "backgroundColorStyle": {"rgbColor": rgb(look.HEADER_FILL)},
+            "textFormat": {"bold": True},
+            "wrapStrategy": "WRAP",
+            "verticalAlignment": "TOP",
+        },
+    }
+    fields = (
+        "userEnteredValue,note,"
+        "userEnteredFormat(backgroundColorStyle,textFormat,wrapStrategy,verticalAlignment)"
+    )
+    cells = {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": index},
+            "rows": [{"values": [header]}],
+            "fields": fields,
+        }
+    }
+    return [cells, *_column_requests(col, sheet_id, index)]
+
+
 def _table_requests(tab: Tab, sheet_id: int) -> list[dict[str, Any]]:
     requests = _header_requests(tab, sheet_id)
     for index, col in enumerate(tab.columns):

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sheet_template import TEMPLATE, Kind, Tab, look
+from sheet_template import TEMPLATE, Column, Kind, Tab, look
 from sheet_template.tabs import SETTINGS, SYNC_STATUS, TEMPLATES
 from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell
 from sheetsync.core.cells import Cell, as_text
@@ -55,31 +55,40 @@ def dropdown(column_choices: Sequence[str]) -> str:
     return formula
 
 
+def dress_column(ws: Any, tab: Tab, col: Column, index: int) -> None:
+    """Put ``col``'s header in 1-based column ``index`` with the template's look: its fill,
+    note and width, and on the prepared rows its dropdown, date format and sync-owned grey.
+
+    A new tab's columns get it here, and so does a column the sync adds to an older workbook.
+    """
+    cell = ws.cell(row=1, column=index, value=col.header)
+    cell.font = Font(name=FONT_NAME, bold=True, italic=col.sync_owned)
+    cell.fill = SYNC_HEADER_FILL if col.sync_owned else HEADER_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    note = look.header_note(tab, col)
+    if note:
+        cell.comment = Comment(note, "sheetsync")
+    letter = get_column_letter(index)
+    ws.column_dimensions[letter].width = col.width
+    area = f"{letter}2:{letter}{PREPARED_ROWS}"
+    if col.choices:
+        validation = DataValidation(
+            type="list", formula1=dropdown(col.choices), allow_blank=True, showErrorMessage=True
+        )
+        validation.error = f"Choose one of the {col.header} values."
+        validation.add(area)
+        ws.add_data_validation(validation)
+    if col.sync_owned:
+        for row in range(2, PREPARED_ROWS + 1):
+            ws.cell(row=row, column=index).fill = SYNC_FILL
+    if col.kind is Kind.DATE:
+        for row in range(2, PREPARED_ROWS + 1):
+            ws.cell(row=row, column=index).number_format = look.DATE_FORMAT
+
+
 def _table_tab(ws: Any, tab: Tab) -> None:
     for index, col in enumerate(tab.columns, 1):
-        cell = ws.cell(row=1, column=index, value=col.header)
-        cell.font = Font(name=FONT_NAME, bold=True, italic=col.sync_owned)
-        cell.fill = SYNC_HEADER_FILL if col.sync_owned else HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        note = look.header_note(tab, col)
-        if note:
-            cell.comment = Comment(note, "sheetsync")
-        letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = col.width
-        area = f"{letter}2:{letter}{PREPARED_ROWS}"
-        if col.choices:
-            validation = DataValidation(
-                type="list", formula1=dropdown(col.choices), allow_blank=True, showErrorMessage=True
-            )
-            validation.error = f"Choose one of the {col.header} values."
-            validation.add(area)
-            ws.add_data_validation(validation)
-        if col.sync_owned:
-            for row in range(2, PREPARED_ROWS + 1):
-                ws.cell(row=row, column=index).fill = SYNC_FILL
-        if col.kind is Kind.DATE:
-            for row in range(2, PREPARED_ROWS + 1):
-                ws.cell(row=row, column=index).number_format = look.DATE_FORMAT
+        dress_column(ws, tab, col, index)
     ws.freeze_panes = "B2"
     dress_existing(ws, tab)
 

@@ -1,8 +1,11 @@
 """The local SheetStore: an ``.xlsx`` workbook read and written with openpyxl.
 
-Only sync-owned cells and the Summary tab change. Every user-entered cell, its formatting and
-the row order are kept, because the workbook is loaded whole, changed cell by cell, and saved
-atomically (a temporary file, then a rename), so a crash never leaves half a workbook.
+Only what a write-back's ``SheetChanges`` name changes: sync-owned cells, the Settings values
+the sync records, template columns missing from an older workbook (added after the last header,
+with the template's look), rows appended after a tab's data, and the Summary tab. Every other
+user-entered cell, its formatting and the row order are kept, because the workbook is loaded
+whole, changed cell by cell, and saved atomically (a temporary file, then a rename), so a crash
+never leaves half a workbook.
 
 The workbook is the user's file: a read-only one is refused, and so is one open in LibreOffice
 or Excel (their lock file is beside it). Replacing a file an app has open goes unnoticed by the
@@ -18,15 +21,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sheet_template import look
+from sheet_template import TEMPLATE, Tab, look
 from sheet_template.tabs import SUMMARY
 from sheetsync.adapters.local.file_lock import holding, lock_file
 from sheetsync.adapters.local.files import check_replaceable, file_error, write_atomically
 from sheetsync.adapters.synclock import one_sync_at_a_time
-from sheetsync.core.cells import Cell
-from sheetsync.core.plan import CellWrite
+from sheetsync.core.cells import Cell, is_blank
+from sheetsync.core.plan import ColumnAdd, RowAppend, SheetChanges
 from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
-from sheetsync.core.table import Snapshot, Table
+from sheetsync.core.table import Snapshot, Table, column_map, norm_header
 from sheetsync.core.writeback import place
 from sheetsync.errors import BackendError
 from sheetsync.ports import SheetStore, WriteReport
@@ -170,24 +173,94 @@ class XlsxStore(SheetStore):
         finally:
             wb.close()
 
-    def write(
-        self, snapshot: Snapshot, writes: Sequence[CellWrite], summary: Sequence[Sequence[Cell]]
-    ) -> WriteReport:
+    def write(self, snapshot: Snapshot, changes: SheetChanges) -> WriteReport:
         """As ``SheetStore.write``; ``snapshot`` spares nothing here: the workbook is loaded
         whole anyway, and every row is found again in what the file holds now."""
         report = WriteReport()
         # Read the values again to find each row where it is now; write into the full workbook,
         # which keeps formulas and formatting.
-        fresh = self.read()
+        fresh = dict(self.read().tables)
         wb = _load(self.path)
-        placed, report.rows_not_found = place(writes, fresh)
+        report.columns_added = _add_columns(wb, fresh, changes.columns, report.details)
+        report.rows_appended = _append_rows(wb, fresh, changes.rows, report.details)
+        placed, report.rows_not_found = place(changes.cells, Snapshot(fresh))
         for cell in placed:
             set_cell(wb[cell.tab], cell.row, cell.column, cell.value)
         report.cells_written = len(placed)
-        write_summary(wb, summary)
+        write_summary(wb, changes.summary)
         report.summary_written = True
         # Opened (or made read-only) while the calendar and drafts were being written: still
         # not replaced.
         self.check_writable()
         save_atomically(wb, self.path)
         return report
+
+
+def _worksheet(wb: Any, tables: dict[str, Table], name: str) -> tuple[Any, Table]:
+    table = Snapshot(tables).table(name)  # a TemplateError naming a missing tab
+    return wb[name], table
+
+
+def _add_columns(
+    wb: Any, tables: dict[str, Table], adds: Sequence[ColumnAdd], details: list[str]
+) -> int:
+    """Put each missing template column after its tab's last header, dressed as the template
+    dresses it; ``tables`` gains the headers, so cells can be placed in the new columns."""
+    from sheetsync.adapters.local.workbook_template import dress_column
+
+    added = 0
+    for add in adds:
+        tab = TEMPLATE.tab(add.tab)
+        col = tab.column(add.key)
+        ws, table = _worksheet(wb, tables, add.tab)
+        if any(norm_header(h) == norm_header(col.header) for h in table.header):
+            details.append(f"{add.tab}: column {col.header!r} is already there")
+            continue
+        # The first free column after the last header: a person's own columns stay put.
+        used = [i for i, h in enumerate(table.header) if not is_blank(h)]
+        index = (used[-1] + 1) if used else 0
+        dress_column(ws, tab, col, index + 1)
+        header = list(table.header[:index]) + [None] * (index - len(table.header))
+        tables[add.tab] = Table(table.name, (*header, col.header), table.rows)
+        added += 1
+    return added
+
+
+def _append_rows(
+    wb: Any, tables: dict[str, Table], appends: Sequence[RowAppend], details: list[str]
+) -> int:
+    """Write each row below its tab's last row with data (the prepared rows keep their look).
+
+    A row already there (its Row ID, or on Templates and Settings its key cell) is left out.
+    """
+    appended = 0
+    for append in appends:
+        tab = TEMPLATE.tab(append.tab)
+        ws, table = _worksheet(wb, tables, append.tab)
+        columns = column_map(table, tab)
+        if _present(tab, table, columns, append):
+            continue
+        missing = [key for key in append.cells if key not in columns]
+        if missing:
+            details.append(f"{append.tab}: an appended row left out columns {sorted(missing)}")
+        row_number = len(table.rows) + 2
+        values: list[Cell] = [None] * (max(columns.values(), default=-1) + 1)
+        for key, value in append.cells.items():
+            if key in columns:
+                set_cell(ws, row_number, columns[key] + 1, value)
+                values[columns[key]] = value
+        tables[append.tab] = Table(table.name, table.header, (*table.rows, tuple(values)))
+        appended += 1
+    return appended
+
+
+def _present(tab: Tab, table: Table, columns: dict[str, int], append: RowAppend) -> bool:
+    if tab.id_prefix:
+        key = "row_id"
+    else:
+        key = next((c.key for c in tab.columns if c.header == tab.key_column), "")
+    index = columns.get(key)
+    wanted = norm_header(append.cells.get(key)) if key else ""
+    if not wanted or index is None:
+        return False
+    return any(norm_header(table.cell(i, index)) == wanted for i in range(len(table.rows)))
