@@ -1267,3 +1267,39 @@ def test_policy_settings_are_checked() -> None:
             fake.set_metadata_policy(sorting="MOVES")
         assert fake.set_metadata_policy(cut_paste="MOVES").cut_paste == "MOVES"
         assert fake.metadata_policy.sort == "STAYS"
+
+
+# ---- partial responses (the ``fields`` mask) ----------------------------------------------
+
+
+def test_a_fields_mask_keeps_only_what_it_selects_all_the_way_down(
+    server: FakeGoogle, sheets: Any, sid: str
+) -> None:
+    tag_rows(server, sid)
+    fields = (
+        "sheets(properties/title,data(rowData/values/effectiveValue,"
+        "rowMetadata/developerMetadata(metadataKey,metadataValue)))"
+    )
+    # Google ignores includeGridData when a mask is set: the mask asks for grid data here.
+    reply = sheets.spreadsheets().get(spreadsheetId=sid, ranges=["Contacts"], fields=fields)
+    (sheet,) = reply.execute()["sheets"]  # only the tab the range names
+    assert sheet["properties"] == {"title": "Contacts"}
+    (data,) = sheet["data"]
+    assert set(data) == {"rowData", "rowMetadata"}
+    first = data["rowData"][1]["values"][0]
+    assert first == {"effectiveValue": {"stringValue": "Alice"}}
+    assert data["rowMetadata"][1] == {
+        "developerMetadata": [{"metadataKey": "rowid", "metadataValue": "r-a"}]
+    }
+    # A mask that leaves grid data out gets none, whatever includeGridData says.
+    bare = sheets.spreadsheets().get(
+        spreadsheetId=sid, includeGridData=True, fields="sheets/properties/title"
+    )
+    assert bare.execute() == {
+        "sheets": [{"properties": {"title": "Contacts"}}, {"properties": {"title": "Lists"}}]
+    }
+
+
+def test_an_unbalanced_fields_mask_is_a_400(sheets: Any, sid: str) -> None:
+    status, _ = rejection(sheets.spreadsheets().get(spreadsheetId=sid, fields="sheets(data"))
+    assert status == 400
