@@ -370,7 +370,13 @@ def correct(
             data_filter = {"a1Range": where}
         row = target or RowWrite(landed.tab, sent.row.ref, {}, "")
         item = Sent(row, _key(data_filter), _entry(data_filter, values), sent.columns)
-        shown = _user_fingerprint(tab, sent.columns, landed.values)
+        # What the row must show once put right: what the wrong write left, with this
+        # write's cells over it (on Settings the value put back is a user cell).
+        after = list(landed.values) + [None] * (len(values) - len(landed.values))
+        for index, value in enumerate(values):
+            if value is not None:
+                after[index] = value
+        shown = _user_fingerprint(tab, sent.columns, after)
         out.append(Correction(item, target, landed.tab, shown))
     return out
 
