@@ -27,6 +27,7 @@ from googlekit import FAST, NOW, backend, clients, fill_rows, rows_by_name, temp
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheetsync.adapters.google.anchors import anchor_for
 from sheetsync.adapters.google.clients import batch_uri
 from sheetsync.adapters.google.draft_copies import (
     Copy,
@@ -341,20 +342,34 @@ def test_a_search_that_ignores_q_deletes_none_of_ten_new_intro_drafts():
 
 
 def draft_ids_written(server: FakeGoogle, sid: str) -> list[dict[int, str]]:
-    """Per values.batchUpdate (one per sync), the Draft ID written in each Contacts row."""
-    header = server.sheet_rows(sid, "Contacts")[0]
-    column = header.index("Draft ID")
+    """Per values write (one per sync), the Draft ID written in each Contacts row: rows sent
+    through their anchors (found by the Row ID each anchor is derived from), or by range."""
+    rows = server.sheet_rows(sid, "Contacts")
+    column, id_col = rows[0].index("Draft ID"), rows[0].index("Row ID")
+    tab = TEMPLATE.tab("Contacts")
+    by_anchor = {
+        anchor_for(tab, str(row[id_col])).metadata_id: index
+        for index, row in enumerate(rows)
+        if index and len(row) > id_col and row[id_col]
+    }
     titles = [tab.name for tab in TEMPLATE.tabs]
     out = []
     for request in server.requests("sheets"):
-        if request.method_id != "sheets.spreadsheets.values.batchUpdate":
+        if request.method_id != "sheets.spreadsheets.values.batchUpdateByDataFilter":
             continue
         written: dict[int, str] = {}
-        for value_range in request.body["data"]:
-            where = parse(value_range["range"], titles)
+        for entry in request.body["data"]:
+            lookup = entry["dataFilter"].get("developerMetadataLookup")
+            if lookup is not None:
+                index = by_anchor.get(lookup["metadataId"])
+                (values,) = entry["values"]
+                if index is not None and column < len(values) and values[column] is not None:
+                    written[index] = values[column]
+                continue
+            where = parse(entry["dataFilter"]["a1Range"], titles)
             if where.title != "Contacts" or where.box is None:
                 continue
-            for r, row in enumerate(value_range["values"]):
+            for r, row in enumerate(entry["values"]):
                 offset = column - where.box.col0
                 if 0 <= offset < len(row):
                     written[where.box.row0 + r] = row[offset]
