@@ -55,6 +55,9 @@ class RunResult:
     event_items: int = 0
     draft_items: int = 0
     cells_written: int = 0
+    #: Developer metadata characters (row anchors) on the fullest tab after the write-back,
+    #: of the 30,000 Google allows per tab (0 on the local backend).
+    metadata_chars: int = 0
     problems: int = 0
     read_s: float = 0.0
     plan_s: float = 0.0
@@ -206,6 +209,10 @@ def measure_sync(
         event_items=len(report.plan.pending_events),
         draft_items=len(report.plan.drafts),
         cells_written=report.write_report.cells_written if report.write_report else 0,
+        metadata_chars=max(
+            (report.write_report.metadata_chars.values() if report.write_report else ()),
+            default=0,
+        ),
         problems=len(report.problems),
         read_s=timings.get("read", 0.0),
         plan_s=timings.get("plan", 0.0),

@@ -147,19 +147,24 @@ SYNC_COLUMNS = (
     ("plan_s", "plan s", "{:.2f}"),
     ("apply_s", "apply s", "{:.2f}"),
     ("write_s", "write-back s", "{:.2f}"),
+    ("metadata_chars", "anchor chars (fullest tab)", "{:,}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
 )
+
+
+#: Figures the local backend has none of.
+GOOGLE_ONLY = ("calendar", "gmail", "sheets_requests", "metadata_chars")
 
 
 def _sync_cells(run: dict[str, Any]) -> list[str]:
     cells = []
     for key, _title, fmt in SYNC_COLUMNS:
-        if key in ("calendar", "gmail", "sheets_requests") and run["backend"] == "local":
+        if key in GOOGLE_ONLY and run["backend"] == "local":
             cells.append("-")
         elif key in ("calendar", "gmail"):
             cells.append(f"{run[key + '_round_trips']} ({run[key + '_writes']:,})")
         else:
-            cells.append(fmt.format(run[key]))
+            cells.append(fmt.format(run.get(key, 0)))
     return cells
 
 
