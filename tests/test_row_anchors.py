@@ -181,3 +181,42 @@ def test_a_setting_written_while_the_tab_is_sorted_lands_in_its_own_row(server, 
         (problem,) = report.conflicts
         assert problem.tab == "Settings" and "not written" in problem.message
         assert report.retakes == 1
+
+
+@pytest.mark.parametrize("duplicate", ["MOVES", "STAYS", "DUPLICATED"])
+def test_a_tab_duplicated_just_before_the_write_sends_nothing_astray(
+    server, tmp_path: Path, duplicate: str
+):
+    """Contacts duplicated in the last round trip before the values write, whatever that does
+    to the anchors: the copy keeps what it was copied with, each original row gets its own
+    cells now or from the next sync, and the next syncs converge."""
+    server.set_metadata_policy(duplicate_sheet=duplicate)
+    sid, control = demo_sheet(server), demo_sheet(server)
+    run_sync(backend(server, sid, tmp_path), NOW)
+    run_sync(backend(server, control, tmp_path), NOW)
+    copied: list[list[Any]] = []
+
+    def duplicate_tab(_info: Any) -> None:
+        server.duplicate_sheet(sid, "Contacts", "Contacts copy")
+        copied.extend(server.sheet_rows(sid, "Contacts copy"))
+
+    for spreadsheet in (sid, control):  # statuses cleared: every row is written again
+        rows = contacts(server, spreadsheet)
+        status = rows[0].index("Sync status")
+        for row in rows[1:]:
+            if len(row) > status:
+                row[status] = ""
+        server.set_sheet_rows(spreadsheet, "Contacts", rows)
+    later = NOW
+    hook = server.before_next("values.batchUpdateByDataFilter", duplicate_tab)
+    report = run_sync(backend(server, sid, tmp_path), later)
+    assert hook.fired == 1
+    assert server.sheet_rows(sid, "Contacts copy") == copied  # the copy is left as it was
+    if duplicate == "MOVES":
+        assert report.write_report is not None and report.write_report.rows_not_found > 0
+    run_sync(backend(server, control, tmp_path), later)
+    again = run_sync(backend(server, sid, tmp_path), later)
+    assert again.write_report is not None and again.write_report.rows_not_found == 0
+    assert server.sheet_rows(sid, "Contacts copy") == copied
+    assert without_ids(contacts(server, sid)) == without_ids(contacts(server, control))
+    anchors_match_row_ids(server, sid)

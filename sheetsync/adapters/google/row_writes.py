@@ -328,6 +328,8 @@ class Correction:
     target: RowWrite | None
     tab: str
     fingerprint: str
+    #: The template tab of the row meant (``tab`` may be a copy of it, under another name).
+    template: str = ""
 
 
 def correct(
@@ -377,7 +379,7 @@ def correct(
             if value is not None:
                 after[index] = value
         shown = _user_fingerprint(tab, sent.columns, after)
-        out.append(Correction(item, target, landed.tab, shown))
+        out.append(Correction(item, target, landed.tab, shown, tab.name))
     return out
 
 
@@ -406,7 +408,7 @@ def verify(
         if item.target is not None:
             right = _shows(landed)
         else:
-            tab = TEMPLATE.tab(item.sent.row.tab)
+            tab = TEMPLATE.tab(item.template or item.sent.row.tab)
             shown = _user_fingerprint(tab, item.sent.columns, landed.values)
             right = landed.tab == item.tab and shown == item.fingerprint
         (good if right else bad).append(item)
