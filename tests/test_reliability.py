@@ -468,12 +468,15 @@ def by_name(owned: Rows, user: Rows) -> dict[str, list[Any]]:
     return out
 
 
-def check_invalid_rows(state: State) -> None:
-    """The demo's invalid contacts say which column is wrong (unless they were deleted)."""
+def check_invalid_rows(state: State, left_blank: bool = False) -> None:
+    """The demo's invalid contacts say which column is wrong (unless they were deleted, or,
+    with ``left_blank``, left unwritten for the next sync)."""
     user = state.user["Contacts"]
     name = user[0].index("Name")
     status = CONTACT_OWNED.index("Sync status")
     for own, cells in zip(state.owned["Contacts"], user[1:], strict=True):
+        if left_blank and all(v == "" for v in own):
+            continue
         if cells[name] in INVALID:
             assert str(own[status]).startswith("Error: "), cells[name]
             assert INVALID[cells[name]] in str(own[status]), cells[name]
@@ -564,18 +567,28 @@ def test_concurrent_edits_soak(flyers: Path, seed: int) -> None:
         assert first.requests["sheets"] == 3 + first.write_report.retakes
         assert first.write_report.retakes <= 3
         # Every original row gets writes; the ones deleted meanwhile are not found again.
+        # Where a sort left the anchors in place just before the values write, the rows whose
+        # anchor went to another row are not written now (put back, and left to the next
+        # sync): each is blank, never another row's cells.
         deleted = sum(len(names) for names in person.deleted.values())
-        assert first.write_report.rows_not_found == deleted
+        assert first.write_report.rows_not_found >= deleted
+        if policy["sort"] == "MOVES":
+            assert first.write_report.rows_not_found == deleted
         state = capture(w.server, w.sid)
         assert state.user == person.user_after, "a user-entered cell changed"
+        left: dict[str, set[str]] = {tab: set() for tab in EDITED_TABS}
         for tab in EDITED_TABS:
             got = by_name(state.owned[tab], state.user[tab])
             for name, cells in got.items():
                 if name in person.inserted.get(tab, []):
                     assert all(v == "" for v in cells), (tab, name, "a new row was written")
+                elif all(v == "" for v in cells):
+                    left[tab].add(name)
                 else:
                     assert cells == want_by_name[tab][name], (tab, name, windows)
-        check_invalid_rows(state)
+        left_count = sum(len(names) for names in left.values())
+        assert left_count == first.write_report.rows_not_found - deleted
+        check_invalid_rows(state, left_blank=left_count > 0)
 
         # A clean sync: the surviving rows are as in the reference, the new rows are synced.
         second = w.sync()
@@ -588,12 +601,15 @@ def test_concurrent_edits_soak(flyers: Path, seed: int) -> None:
             inserted = person.inserted.get(tab, [])
             survivors = set(want_by_name[tab]) - set(person.deleted.get(tab, []))
             assert set(got) == survivors | set(inserted)
-            for name in survivors:
-                assert got[name] == want_by_name[tab][name], (tab, name)
             owned_header = [
                 h for h in TEMPLATE.tab(tab).headers if h in TEMPLATE.tab(tab).sync_owned_headers
             ]
             row_id, status = owned_header.index("Row ID"), owned_header.index("Sync status")
+            for name in survivors - left[tab]:
+                assert got[name] == want_by_name[tab][name], (tab, name)
+            for name in left[tab]:
+                # Left by the first sync: synced now, under a Row ID of this sync's choosing.
+                assert got[name][row_id] and got[name][status], (tab, name)
             for name in inserted:
                 assert got[name][row_id] and not str(got[name][status]).startswith("Error")
             ids = [cells[row_id] for cells in state.owned[tab] if cells[row_id]]

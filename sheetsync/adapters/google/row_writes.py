@@ -344,14 +344,18 @@ def correct(
     view does not have (typed in meanwhile) gets the cells cleared: they are sync-owned, and
     it had none of its own yet.
     """
-    targets = {row.ref: row for row in rows}
+    # The rows this write-back writes, by their place in ``view``: the refs ``view`` gives
+    # its rows carry view's row numbers, not the ones the rows were read at.
+    located = where_in(view, rows)
+    by_place = {(row.tab, located[row.ref]): row for row in rows if row.ref in located}
     out: list[Correction] = []
     for landed in wrong:
         sent = landed.sent
         tab = TEMPLATE.tab(sent.row.tab)
         found = _landed_row(view, landed)
         # Only in its own tab is the row one we write (a tab's copy only gets put back).
-        target = targets.get(found[0]) if found and landed.tab == sent.row.tab else None
+        mine = found is not None and landed.tab == sent.row.tab
+        target = by_place.get((sent.row.tab, found[1] + 1)) if found and mine else None
         keys = [*sent.row.cells, *(target.cells if target else ())]
         cells: dict[str, Cell] = dict.fromkeys(keys)
         grid = view.grids.get(sent.row.tab)
