@@ -220,3 +220,36 @@ def test_a_tab_duplicated_just_before_the_write_sends_nothing_astray(
     assert server.sheet_rows(sid, "Contacts copy") == copied
     assert without_ids(contacts(server, sid)) == without_ids(contacts(server, control))
     anchors_match_row_ids(server, sid)
+
+
+def test_writes_sent_astray_by_a_sort_go_to_the_rows_they_landed_in(server):
+    """A row inserted after the read (so the rows' places in the anchoring batch's answer are
+    not the read's), then a sort that leaves the anchors in place just before the values write:
+    each write that went into another synced row is put right with that row's own cells."""
+    server.set_metadata_policy(sort="STAYS")
+    sid = demo_sheet(server)
+    gc, _, _ = clients(server)
+    store = GoogleSheetStore(gc, sid, FAST)
+    snapshot = store.read()
+    table, tab = snapshot.table("Contacts"), TEMPLATE.tab("Contacts")
+    columns = column_map(table, tab)
+    refs = [r for r in row_refs(table, tab, columns) if r]
+    name_of = {r: table.cell(r.row_number - 2, columns["name"]) for r in refs}
+    header = contacts(server, sid)[0]
+    server.insert_row(sid, "Contacts", 1, ["", "Someone New"])
+    server.before_next(
+        "values.batchUpdateByDataFilter",
+        lambda _info: server.sort_rows(sid, "Contacts", key=header.index("Name"), reverse=True),
+    )
+    writes = [CellWrite(r, "sync_status", f"status of {name_of[r]}") for r in refs]
+    # As on a first sync: each row gets its Row ID, and its anchor, now.
+    writes += [CellWrite(r, "row_id", f"C{n:04d}") for n, r in enumerate(refs, 1)]
+    report = store.write(snapshot, SheetChanges(cells=writes))
+    rows = contacts(server, sid)
+    status, name = header.index("Sync status"), header.index("Name")
+    got = {r[name]: (r[status] if len(r) > status else "") for r in rows[1:] if len(r) > name}
+    assert all(v in ("", f"status of {k}") for k, v in got.items())  # never another row's
+    assert got["Someone New"] == ""
+    # Every row but the one whose anchor ended on the new row is written now.
+    assert report.rows_not_found <= 1
+    assert sum(1 for v in got.values() if v) == len(refs) - report.rows_not_found
