@@ -155,9 +155,18 @@ class MetadataStore:
     """All developer metadata of one spreadsheet, in creation order."""
 
     records: list[Metadata] = field(default_factory=list)
+    #: metadataId -> record, for the list object and length it was built from: every change
+    #: of the store replaces the list or changes its length, and ids never change in place.
+    _index: tuple[int, int, dict[int, Metadata]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def by_id(self, metadata_id: int) -> Metadata | None:
-        return next((m for m in self.records if m.metadata_id == metadata_id), None)
+        # Indexed: a sync writes through thousands of anchors in one request.
+        key = (id(self.records), len(self.records))
+        if self._index is None or self._index[:2] != key:
+            self._index = (*key, {m.metadata_id: m for m in self.records})
+        return self._index[2].get(metadata_id)
 
     def visible(self, project: str) -> list[Metadata]:
         return [m for m in self.records if m.visible_to(project)]
@@ -233,12 +242,17 @@ class MetadataStore:
                 twin.location = dest
                 self.records.append(twin)
 
-    def check_limits(self, limit: int = CHAR_LIMIT) -> None:
-        """400 when the spreadsheet's own or any one sheet's metadata exceeds ``limit``."""
-        totals: dict[int | None, int] = {}
-        for meta in self.records:
-            pool = None if meta.location.kind == SPREADSHEET else meta.location.sheet_id
-            totals[pool] = totals.get(pool, 0) + meta.size
+    def check_limits(
+        self, limit: int = CHAR_LIMIT, totals: dict[int | None, int] | None = None
+    ) -> dict[int | None, int]:
+        """400 when the spreadsheet's own or any one sheet's metadata exceeds ``limit``; else
+        the characters per pool (None: the spreadsheet's own). ``totals`` given: those counts
+        are checked instead of counting again (a caller adding records one by one)."""
+        if totals is None:
+            totals = {}
+            for meta in self.records:
+                pool = pool_of(meta)
+                totals[pool] = totals.get(pool, 0) + meta.size
         for pool, total in totals.items():
             if total > limit:
                 where = "the spreadsheet" if pool is None else f"the sheet with id {pool}"
@@ -246,6 +260,12 @@ class MetadataStore:
                     f"Developer metadata on {where} would take {total} characters, "
                     f"more than the limit of {limit}."
                 )
+        return totals
+
+
+def pool_of(meta: Metadata) -> int | None:
+    """Whose storage limit a record counts against: its sheet's, or (None) the spreadsheet's."""
+    return None if meta.location.kind == SPREADSHEET else meta.location.sheet_id
 
 
 # ---- locations ----------------------------------------------------------------------------
@@ -407,6 +427,15 @@ def lookup(store: MetadataStore, criteria: Any, project: str, grid_of: GridOf) -
             return intersects(meta.location, location)
         return True
 
+    if "metadataId" in criteria:
+        # By id: one record at most (ids are unique), found through the store's index.
+        try:
+            found = store.by_id(int(criteria["metadataId"]))
+        except (TypeError, ValueError):
+            found = None
+        if found is None or not found.visible_to(project) or not selected(found):
+            return []
+        return [found]
     return [m for m in store.visible(project) if selected(m)]
 
 

@@ -768,6 +768,9 @@ class SheetsApi:
         backup = copy.deepcopy(ss)
         replies: list[dict[str, Any]] = []
         project = md.project_of(call.headers)
+        # Metadata characters per pool, kept up to date across a run of creates (thousands of
+        # anchors in one batch); any other request makes them be counted again.
+        totals: dict[int | None, int] | None = None
         try:
             for i, request in enumerate(requests):
                 kinds = [k for k, v in request.items() if v is not None]
@@ -778,10 +781,19 @@ class SheetsApi:
                     )
                 kind = kinds[0]
                 try:
+                    store = ss.developer_metadata
                     reply = self._apply(ss, kind, request[kind], project)
-                    if kind in _METADATA_GROWING:
+                    if kind == "createDeveloperMetadata" and totals is not None:
+                        pool = md.pool_of(store.records[-1])
+                        totals[pool] = totals.get(pool, 0) + store.records[-1].size
+                        store.check_limits(self.metadata_limit, totals)
+                    elif kind in _METADATA_GROWING:
                         # Checked per request, so the error names the one that went over.
-                        ss.developer_metadata.check_limits(self.metadata_limit)
+                        totals = store.check_limits(self.metadata_limit)
+                        if kind != "createDeveloperMetadata":
+                            totals = None
+                    else:
+                        totals = None
                 except ApiError as exc:
                     raise bad_request(f"Invalid requests[{i}].{kind}: {exc.message}") from exc
                 ss.applied_requests.append({kind: copy.deepcopy(request[kind])})
