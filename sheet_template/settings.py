@@ -73,4 +73,11 @@ SETTINGS = (
     Setting("recipe_gps", "Case study: GPs from different practices", "2"),
     Setting("recipe_nutritionists", "Case study: nutritionists", "1"),
     Setting("referral_window_months", "Referral window (months)", "12", Kind.INT),
+    Setting(
+        "sheet_identity",
+        "Sheet identity",
+        "",
+        note="Set by the first sync. Calendar events and drafts are tied to it, so a copied "
+        "or renamed file keeps them. Change it only to start afresh.",
+    ),
 )

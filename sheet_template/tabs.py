@@ -63,17 +63,28 @@ GROUP_STATUSES = (GROUP_EXPLORING, GROUP_JOINED, GROUP_ORGANISING)
 
 MEETS = ("Weekly", "Fortnightly", "Monthly", "Every 2 months", "Quarterly", "Ad hoc")
 
+INTRO_SENT = "Intro sent"
+REPLY_RECEIVED = "Reply received"
+MEETING = "Meeting"
+COFFEE = "Coffee"
+TRAINING = "Training session"
+DROP_IN_VISIT = "Drop-in visit"
 TOUCH_KINDS = (
+    INTRO_SENT,
+    REPLY_RECEIVED,
     "Email",
-    "Coffee",
+    COFFEE,
     "Article shared",
-    "Meeting",
+    MEETING,
     "Phone call",
-    "Drop-in visit",
-    "Training session",
+    DROP_IN_VISIT,
+    TRAINING,
     "Question asked",
     "Other",
 )
+#: Touches that are a meeting with the contact: a first one shows they met; one dated ahead is
+#: a meeting booked, which goes in the calendar.
+MEETING_KINDS = frozenset({MEETING, COFFEE, TRAINING})
 DIRECTIONS = ("In", "Out")
 
 # Sync-owned columns share their headers across tabs.
@@ -123,6 +134,14 @@ CONTACTS = Tab(
         Column("Specialty / niche", "specialty", width=24),
         Column("Area", "area", width=16),
         Column("Stage", "stage", Kind.CHOICE, STAGES, width=16, note="Blank counts as Prospect."),
+        Column(
+            "Paused until",
+            "paused_until",
+            Kind.DATE,
+            width=14,
+            note="On leave or a closed wait list: nothing is planned for them until this date, "
+            "and their nurture touches resume after it.",
+        ),
         Column(
             "Last contact",
             "last_contact",
@@ -207,11 +226,19 @@ GROUPS = Tab(
 
 LOG = Tab(
     name="Log",
-    description="Touchpoints. The latest touch of any kind resets that contact's cadence.",
+    description="What happened with each contact, once: the sync moves contacts on from it.",
     id_prefix="L",
     columns=(
         ROW_ID,
-        Column("Date", "date", Kind.DATE, required=True, width=14),
+        Column(
+            "Date",
+            "date",
+            Kind.DATE,
+            required=True,
+            width=14,
+            note="When it happened. A Meeting, Coffee or Training session may be dated ahead: "
+            "it is booked, and goes in your calendar.",
+        ),
         Column(
             "Contact",
             "contact",
@@ -219,7 +246,15 @@ LOG = Tab(
             width=24,
             note="The contact's name as on the Contacts tab, or its Row ID.",
         ),
-        Column("What", "what", Kind.CHOICE, TOUCH_KINDS, width=16),
+        Column(
+            "What",
+            "what",
+            Kind.CHOICE,
+            TOUCH_KINDS,
+            width=16,
+            note="Intro sent, a reply, a meeting, a drop-in visit... The latest touch of any "
+            "kind resets the contact's cadence.",
+        ),
         Column("Notes", "notes", width=40),
         SYNC_STATUS,
     ),

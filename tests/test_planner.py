@@ -64,7 +64,10 @@ def test_nurture_touch_is_due_a_cadence_after_the_latest_touch_including_the_log
     )
     ana, ben = by_purpose(plan, "nurture")
     assert ana.day == date(2026, 7, 19)  # 20 May + 60 days: the Log touch is later
-    assert ben.day == date(2026, 5, 31)  # 1 May + 30-day override; the older log is ignored
+    # 1 May + 30-day override (the older log is ignored): due 31 May, so overdue on 15 June,
+    # and placed on the day of the sync, saying since when.
+    assert ben.day == TODAY and ben.title == "Nurture touch: Ben (overdue since 31 May)"
+    assert [(o.name, o.due) for o in plan.overdue] == [("Ben", date(2026, 5, 31))]
     assert ana.event_id == ids.event_id(NS, "C0001", "nurture")
 
 
@@ -74,7 +77,8 @@ def test_intro_follow_up_after_the_configured_delay():
         settings={"Intro follow-up delay (days)": "10"},
     )
     (event,) = by_purpose(plan, "intro-followup")
-    assert event.day == date(2026, 6, 11)
+    # Due 11 June (1 June + 10 days), so on the 15th it is overdue: on today's agenda.
+    assert event.day == TODAY and event.title.endswith("(overdue since 11 Jun)")
     assert plan.overdue and plan.overdue[0].due == date(2026, 6, 11)
 
 

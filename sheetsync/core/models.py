@@ -126,6 +126,7 @@ class Contact(RowModel):
     specialty: Short = ""
     area: Short = ""
     stage: Annotated[str, BeforeValidator(_choice(tabs.STAGES, tabs.PROSPECT))] = tabs.PROSPECT
+    paused_until: OptDate = None
     last_contact: OptDate = None
     cadence_days: Cadence = None
     mh_likelihood: Annotated[str | None, BeforeValidator(_choice(tabs.LIKELIHOODS))] = None
@@ -237,3 +238,4 @@ class Settings(RowModel):
     recipe_gps: Target = (2, 2)
     recipe_nutritionists: Target = (1, 1)
     referral_window_months: Days = 12
+    sheet_identity: Short = ""

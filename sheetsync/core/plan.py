@@ -18,7 +18,12 @@ from sheetsync.core.rowstatus import RowStatus
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Problem
 
-Purpose = Literal["nurture", "intro-followup", "drop-in", "meeting"]
+#: Why an event is in the calendar: a contact's nurture touch, an intro's follow-up, a drop-in
+#: visit to a practice, the follow-up after that visit, a meeting booked with a contact, and a
+#: group's meeting.
+Purpose = Literal[
+    "nurture", "intro-followup", "drop-in", "practice-followup", "contact-meeting", "meeting"
+]
 LetterKind = Literal["intro", "gp_cover"]
 
 
@@ -185,6 +190,11 @@ class Plan:
     rows: tuple[RowPlan, ...]
     problems: tuple[Problem, ...]
     overdue: tuple[Overdue, ...] = field(default=())
+    #: The stage the plan acted on for each valid contact: its Stage, or the evidence's where
+    #: that is further. The Summary counts contacts by it.
+    stages: Mapping[RowRef, str] = field(default_factory=dict)
+    #: What keeps this Sheet's event ids and Message-IDs apart from other Sheets'.
+    namespace: str = ""
 
     @property
     def pending_events(self) -> tuple[EventSpec, ...]:

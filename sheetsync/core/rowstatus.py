@@ -43,6 +43,19 @@ class Remark(StrEnum):
 
 
 @dataclass(frozen=True)
+class Advice:
+    """A note whose wording the planner writes (it carries a date or a name of the row's).
+
+    Only the row's own facts go in it (dates, its practice), never another row's values.
+    """
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class IntroNote:
     """The row's intro letter is in the drafts, or was sent: what to do next says which."""
 
@@ -53,7 +66,7 @@ class IntroNote:
 
 
 #: A note on a row that is OK; ``str(note)`` is its wording.
-Note = Remark | IntroNote
+Note = Remark | IntroNote | Advice
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from sheetsync.core.planner.contacts import plan_contacts
 from sheetsync.core.planner.context import build_context, today_in
 from sheetsync.core.planner.groups import plan_groups
 from sheetsync.core.planner.letterbook import letter_book
-from sheetsync.core.planner.records import last_touches, referral_rows
+from sheetsync.core.planner.records import evidence_by_contact, referral_rows
 from sheetsync.core.validation import Validated
 
 __all__ = ["make_plan", "today_in"]
@@ -46,10 +46,13 @@ def make_plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer 
 
 
 def _plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer) -> Plan:
-    ctx = build_context(validated, namespace, now)
+    # The identity the Sheet records wins over the store's: a copied or renamed file keeps
+    # its events and drafts (Settings > Sheet identity, filled by the first sync).
+    ctx = build_context(validated, validated.settings.sheet_identity or namespace, now)
     letters = letter_book(validated, flyer)
-    latest, log = last_touches(ctx)
-    contacts = plan_contacts(ctx, letters, latest)
+    evidence, log = evidence_by_contact(ctx)
+    ctx = ctx.with_evidence(evidence)
+    contacts = plan_contacts(ctx, letters)
     groups = plan_groups(ctx)
     referrals = referral_rows(ctx)
     events = (*contacts.events, *groups.events)
@@ -64,4 +67,6 @@ def _plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer) -> 
         rows=rows,
         problems=(*validated.sheet_problems, *letters.problems, *row_problems),
         overdue=tuple(sorted(contacts.overdue, key=lambda o: (o.due, o.row_id))),
+        stages={row.ref: ctx.stage_of(row) for row in validated.contacts if row.model},
+        namespace=ctx.namespace,
     )

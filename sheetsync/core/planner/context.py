@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,9 @@ from sheet_template import Tab
 from sheet_template import tabs as t
 from sheetsync.core import ids
 from sheetsync.core.cells import Cell, parse_date
-from sheetsync.core.models import Settings
+from sheetsync.core.models import Contact, Settings
 from sheetsync.core.plan import DraftSpec, EventSpec, Overdue, RowPlan
+from sheetsync.core.planner.evidence import Evidence, effective_stage
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Row, Validated
 
@@ -42,11 +43,26 @@ class Context:
     known_ids: frozenset[str]
     #: Valid contacts' ids by case-folded name (Log and Referrals rows name contacts so).
     by_name: Mapping[str, tuple[str, ...]]
+    #: What the records say happened with each contact, by contact id (``with_evidence``).
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
         """The Settings tab, validated."""
         return self.validated.settings
+
+    def with_evidence(self, evidence: Mapping[str, Evidence]) -> Context:
+        """This context once the records have been read."""
+        return replace(self, evidence=evidence)
+
+    def evidence_of(self, row: Row[Contact]) -> Evidence:
+        """What the records say happened with the contact of ``row``."""
+        return self.evidence.get(self.contact_ids[row.ref], _NOTHING)
+
+    def stage_of(self, row: Row[Contact]) -> str:
+        """The stage the planner acts on for a valid contact: its Stage, or the evidence's."""
+        assert row.model is not None
+        return effective_stage(row.model.stage, self.evidence_of(row), self.today)
 
     def resolve(self, text: str, errors: list[str]) -> str:
         """The contact id a Log or Referrals row names (by Row ID or name); "" if none.
@@ -63,6 +79,9 @@ class Context:
         else:
             errors.append("Contact: no valid contact has this name or Row ID")
         return ""
+
+
+_NOTHING = Evidence()
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,14 @@ def plan_drafts(
         c = row.model
         if c is None:
             continue
-        if wants_intro(c):
+        if c.paused_until and c.paused_until > ctx.today:
+            continue
+        stage = ctx.stage_of(row)
+        if wants_intro(c, stage):
             if c.email and not as_text(row.synced.get("draft_id")):
                 intro = _intro(ctx, letters, row, c, sender)
                 results[row.ref] = _keep(intro, drafts)
-        elif drops_in(c) and c.practice:
+        elif drops_in(c, stage) and c.practice:
             practices[ids.practice_key(c.practice)].append(row)
     for key, rows in practices.items():
         pending = [r for r in rows if not as_text(r.synced.get("draft_id"))]

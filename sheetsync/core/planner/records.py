@@ -1,37 +1,45 @@
-"""The Log and Referrals tabs: rows that name a contact, and the touches the Log records.
+"""The Log and Referrals tabs: rows that name a contact, and what the Log records happened.
 
-A contact's latest touch (its Last contact cell, or the latest Log entry for it that has
-happened) is what its next follow-up is counted from.
+Each contact's ``Evidence`` (``evidence.py``) comes from its Last contact cell and its Log
+entries: the latest touch its next follow-up is counted from, an intro sent, a reply, a meeting
+held or booked ahead, a drop-in visit made.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from sheet_template import tabs as t
 from sheetsync.core.planner.context import Context, Part, row_ids
+from sheetsync.core.planner.evidence import Evidence, with_entry
 from sheetsync.core.planner.status import simple_row
 
+_AHEAD = (
+    "Date: is in the future; only a Meeting, Coffee or Training session can be logged ahead "
+    "(as booked); anything else is logged once it happened"
+)
 
-def last_touches(ctx: Context) -> tuple[dict[str, date], Part]:
-    """Each contact's latest touch by contact id, and the Log rows' statuses."""
-    latest: dict[str, date] = {}
+
+def evidence_by_contact(ctx: Context) -> tuple[dict[str, Evidence], Part]:
+    """Each contact's evidence by contact id, and the Log rows' statuses."""
+    found: dict[str, Evidence] = {}
     for row in ctx.validated.contacts:
-        if row.model is not None and row.model.last_contact:
-            latest[ctx.contact_ids[row.ref]] = row.model.last_contact
+        c = row.model
+        if c is not None and c.last_contact and c.last_contact <= ctx.today:
+            found[ctx.contact_ids[row.ref]] = Evidence().touched(c.last_contact)
     log_ids = row_ids(ctx.validated.log, t.LOG)
     rows = []
     for log_row in ctx.validated.log:
         errors = list(log_row.errors)
-        if log_row.model is not None:
-            cid = ctx.resolve(log_row.model.contact, errors)
-            day = log_row.model.date
-            if cid and day <= ctx.today:
-                latest[cid] = max(latest.get(cid, day), day)
+        entry = log_row.model
+        if entry is not None:
+            cid = ctx.resolve(entry.contact, errors)
+            if cid and entry.date > ctx.today and entry.what not in t.MEETING_KINDS:
+                errors.append(_AHEAD)
             elif cid:
-                errors.append("Date: is in the future; a touch is logged once it happened")
+                found[cid] = with_entry(
+                    found.get(cid, Evidence()), entry.what, entry.date, ctx.today
+                )
         rows.append(simple_row(log_row, log_ids[log_row.ref], errors))
-    return latest, Part(rows=tuple(rows))
+    return found, Part(rows=tuple(rows))
 
 
 def referral_rows(ctx: Context) -> Part:

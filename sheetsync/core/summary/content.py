@@ -32,9 +32,21 @@ def _waiting_intros(validated: Validated, plan: Plan) -> Counter[str]:
         row.model.category
         for row in validated.contacts
         if row.model is not None
-        and row.model.stage == t.PROSPECT
+        and plan.stages.get(row.ref, row.model.stage) == t.PROSPECT
         and (row.ref in drafted or as_text(row.synced.get("draft_id")))
     )
+
+
+def _as_planned(validated: Validated, plan: Plan) -> list[Contact]:
+    """The valid contacts at the stage the plan acted on: the Summary counts by the evidence,
+    so a contact whose intro went out counts as Contacted before the Stage cell says so."""
+    contacts = []
+    for row in validated.contacts:
+        if row.model is not None:
+            stage = plan.stages.get(row.ref, row.model.stage)
+            same = stage == row.model.stage
+            contacts.append(row.model if same else row.model.model_copy(update={"stage": stage}))
+    return contacts
 
 
 def _pipeline(contacts: Sequence[Contact]) -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -67,14 +79,14 @@ def build_summary(
 ) -> Summary:
     """The Summary's figures. ``problems`` defaults to the plan's."""
     s = validated.settings
-    contacts = [row.model for row in validated.contacts if row.model is not None]
+    contacts = _as_planned(validated, plan)
     groups = [row.model for row in validated.groups if row.model is not None]
     slots = case_study_slots(contacts, s)
     goals = (
         *therapist_goals(contacts, s, _waiting_intros(validated, plan)),
         peer_goal(groups, s),
         health_goal(contacts, s, plan),
-        case_study_goal(slots),
+        case_study_goal(slots, groups, plan.today),
     )
     directions = _referrals(validated, plan.today)
     zone = ZoneInfo(s.time_zone)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 
 from sheet_template import tabs as t
 from sheetsync.core.ids import practice_key
@@ -164,16 +165,42 @@ def case_study_slots(contacts: Sequence[Contact], s: Settings) -> tuple[Slot, ..
     )
 
 
-def case_study_goal(slots: Sequence[Slot]) -> Goal:
-    """The case-study group, counted against the sum of its recipe's slots."""
+def running(groups: Sequence[Group], today: date) -> bool:
+    """A case-study group that has started: Joined (not still Organising) and has met once.
+
+    It has met when its Next meeting date (the first meeting, for a group on a rhythm) has
+    passed.
+    """
+    return any(
+        g.type == t.GROUP_CASE_STUDY
+        and g.status == t.GROUP_JOINED
+        and g.next_meeting is not None
+        and g.next_meeting <= today
+        for g in groups
+    )
+
+
+def case_study_goal(slots: Sequence[Slot], groups: Sequence[Group], today: date) -> Goal:
+    """The case-study group, counted against the sum of its recipe's slots.
+
+    A full roster is not the goal reached: the group must also be meeting.
+    """
     target = (sum(sl.needed[0] for sl in slots), sum(sl.needed[1] for sl in slots))
     current = sum(min(sl.have, sl.needed[1]) for sl in slots)
     missing = [
         f"{sl.needed[0] - sl.have} {sl.short.lower()}" for sl in slots if sl.have < sl.needed[0]
     ]
-    action = (
-        "Invite " + ", ".join(missing) + "; mark them Case-study member."
-        if missing
-        else "Meet regularly and share case studies."
-    )
-    return Goal("Case study group", target, current, _status(current, target, 0), action, 4)
+    started = running(groups, today)
+    if missing:
+        action = "Invite " + ", ".join(missing) + "; mark them Case-study member."
+    elif started:
+        action = "Meet regularly and share case studies."
+    else:
+        action = (
+            "The roster is full: hold the first meeting (Groups: Next meeting), then set the "
+            "group's Status to Joined."
+        )
+    status = _status(current, target, 0)
+    if status == "Reached" and not started:
+        status = "Not yet meeting"
+    return Goal("Case study group", target, current, status, action, 4)
