@@ -349,3 +349,67 @@ def test_a_past_event_no_row_needs_stays_in_the_calendar_and_a_future_one_is_can
         ]
     )
     assert [e.event_id for e in plan.events if e.cancelled] == [upcoming]
+
+
+# -- group meetings repeat -----------------------------------------------------------------
+
+
+def _peer_group(**over):
+    return {
+        "row_id": "G0001",
+        "name": "Peer group",
+        "type": t.GROUP_PEER_ASSOCIATION,
+        "status": t.GROUP_JOINED,
+        **over,
+    }
+
+
+def _group_row(plan):
+    (row,) = [r for r in plan.rows if r.ref.tab == "Groups"]
+    return row
+
+
+def test_a_group_on_a_rhythm_gets_a_series_starting_at_its_next_meeting():
+    # First met 10 May, monthly: the series starts at the next meeting on or after today.
+    plan = plan_for(groups=[_peer_group(meets="Monthly", next_meeting=date(2026, 5, 10))])
+    (series,) = events(plan, "meeting")
+    assert (series.day, series.recurrence) == (date(2026, 7, 10), "FREQ=MONTHLY;INTERVAL=1")
+    assert _group_row(plan).status.render() == "OK: next meeting 10 Jul"
+    assert _group_row(plan).target["synced_date"] == date(2026, 7, 10)
+
+
+def test_a_series_keeps_its_start_and_the_next_meeting_rolls_forward():
+    rule = "FREQ=WEEKLY;INTERVAL=2"
+    eid = ids.event_id(NS, f"G0001:{rule}", "meeting")
+    recorded = _peer_group(
+        meets="Fortnightly", next_meeting=date(2026, 5, 4), event_id=eid, synced_date="2026-06-01"
+    )
+    plan = plan_for(groups=[recorded])
+    (series,) = events(plan, "meeting")
+    assert series.day == date(2026, 6, 1) and series.known  # no calendar call
+    assert _group_row(plan).status.render() == "OK: next meeting 15 Jun"  # today
+
+
+def test_a_new_rhythm_is_a_new_series_and_the_old_one_is_cancelled():
+    old = ids.event_id(NS, "G0001:FREQ=MONTHLY;INTERVAL=1", "meeting")
+    plan = plan_for(
+        groups=[
+            _peer_group(meets="Weekly", next_meeting=days(2), event_id=old, synced_date=days(20))
+        ]
+    )
+    (series,) = events(plan, "meeting")
+    assert series.recurrence == "FREQ=WEEKLY;INTERVAL=1" and series.event_id != old
+    assert [(e.event_id, e.title) for e in plan.events if e.cancelled] == [
+        (old, "Peer group meeting")
+    ]
+
+
+def test_a_passed_one_off_meeting_gets_a_next_action_not_a_past_event():
+    plan = plan_for(groups=[_peer_group(meets="Ad hoc", next_meeting=days(-3))])
+    assert events(plan) == []
+    assert _group_row(plan).status.render() == (
+        "OK: the meeting of 12 Jun has passed: set the next meeting date"
+    )
+    eid = ids.event_id(NS, "G0001", "meeting")
+    kept = plan_for(groups=[_peer_group(next_meeting=days(-3), event_id=eid, synced_date=days(-3))])
+    assert [e.known for e in events(kept)] == [True] and not any(e.cancelled for e in kept.events)

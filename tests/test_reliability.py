@@ -100,17 +100,12 @@ SMALL_GROUPS = ("Counselling Association: Newtown peer group", "Supervision circ
 #: one mid-sync changes nothing about any other row.
 DELETABLE = (
     "Marcus Lee",
-    "Diego Santos",
-    "Grace Kim",
-    "Oliver Brown",
     "Amelia Chen",
-    "Noah Williams",
     "Isla Patel",
     "Ethan Wright",
     "Sofia Rossi",
     "Ben Carter",
     "Lucy Nguyen",
-    "Dr Mei Tanaka",
     "Dr Liam Murphy",
     "Dr Fatima Haddad",
     "Chloe Martin",

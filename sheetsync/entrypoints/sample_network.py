@@ -153,7 +153,24 @@ CONTACTS: list[Record] = [
         stage=t.NOT_A_FIT,
         last_contact=Days(-90),
     ),
-    dict(name="Sofia Rossi", email="sofia@rossi.example", category=_OTHER, stage=t.PAUSED),
+    dict(
+        name="Sofia Rossi",
+        email="sofia@rossi.example",
+        category=_OTHER,
+        stage=t.NURTURING,
+        last_contact=Days(-50),
+        paused_until=Days(30),
+        notes="On leave; back next month",
+    ),
+    dict(
+        name="Sam Patel",
+        email="sam@metromind.example",
+        practice="Metro Mind Group",
+        practice_size="Large",
+        category=_OTHER,
+        specialty="workplace stress",
+        stage=t.PROSPECT,
+    ),
     dict(
         name="Dr Ruth Adler",
         email="ruth@adlerchild.example",
@@ -273,7 +290,8 @@ CONTACTS: list[Record] = [
         category=t.OTHER_HEALTH,
         specialty="physiotherapy",
         mh_likelihood="Low",
-        stage=t.NOT_A_FIT,
+        access_route=t.ROUTE_DROP_IN,
+        stage=t.PROSPECT,
         notes="10-minute appointments; little room for a mental-health conversation",
     ),
     dict(
@@ -302,7 +320,14 @@ GROUPS: list[Record] = [
         type=t.GROUP_PEER_ASSOCIATION,
         organiser="Nina Kowalski",
         meets="Monthly",
-        next_meeting=Days(10),
+        next_meeting=Days(-20),
+        status=t.GROUP_JOINED,
+    ),
+    dict(
+        name="Regional professional development day",
+        type=t.GROUP_PEER_ASSOCIATION,
+        meets="Ad hoc",
+        next_meeting=Days(-5),
         status=t.GROUP_JOINED,
     ),
     dict(
@@ -330,6 +355,12 @@ LOG: list[Record] = [
     dict(date=Days(-2), contact="Dr Ruth Adler", what="Email", notes="Asked about her wait list"),
     dict(date=Days(-8), contact="Hannah O'Brien", what="Meeting", notes="First meeting: good fit"),
     dict(date=Days(-45), contact="Dr Emma Walsh", what="Drop-in visit"),
+    # What happened lately, recorded once: the sync moves each contact on from it.
+    dict(date=Days(-5), contact="Noah Williams", what=t.INTRO_SENT),
+    dict(date=Days(-2), contact="Grace Kim", what=t.REPLY_RECEIVED, notes="Keen to meet"),
+    dict(date=Days(5), contact="Diego Santos", what=t.COFFEE, notes="Booked: Newtown Cafe"),
+    dict(date=Days(-1), contact="Oliver Brown", what=t.MEETING),
+    dict(date=Days(-3), contact="Dr Mei Tanaka", what=t.DROP_IN_VISIT, notes="Left the kit"),
     dict(date=Days(-1), contact="Someone Unknown", what="Coffee"),
 ]
 

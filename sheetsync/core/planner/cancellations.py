@@ -20,12 +20,14 @@ from sheetsync.core.cells import as_text, parse_date
 from sheetsync.core.models import Contact, Group
 from sheetsync.core.plan import EventSpec, Purpose
 from sheetsync.core.planner.context import Context
+from sheetsync.core.planner.groups import meeting_key
 from sheetsync.core.planner.rules import (
     CONTACT_PURPOSES,
     PRACTICE_PURPOSES,
     follow_up_title,
     meeting_title,
 )
+from sheetsync.core.rhythm import RULES
 from sheetsync.core.validation import Row
 
 
@@ -34,7 +36,9 @@ def _candidates(ctx: Context, row: Row[BaseModel]) -> Iterator[tuple[str, Purpos
     model = row.model
     if isinstance(model, Group):
         gid = ctx.group_ids[row.ref]
-        yield ids.event_id(ctx.namespace, gid, "meeting"), "meeting", meeting_title(model)
+        for rule in {"", *RULES.values()}:
+            eid = ids.event_id(ctx.namespace, meeting_key(gid, rule), "meeting")
+            yield eid, "meeting", meeting_title(model)
     elif isinstance(model, Contact):
         cid = ctx.contact_ids[row.ref]
         for purpose in CONTACT_PURPOSES:

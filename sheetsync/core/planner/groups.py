@@ -7,37 +7,93 @@ the group's Members cell, where filled, is checked against them.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sheet_template import tabs as t
 from sheetsync.core import ids
-from sheetsync.core.cells import Cell, as_text
+from sheetsync.core.cells import Cell, as_text, parse_date
 from sheetsync.core.models import Group
 from sheetsync.core.plan import EventSpec, RowPlan
-from sheetsync.core.planner.context import Context, Part, current_cells, same_date
-from sheetsync.core.planner.rules import meeting_title
+from sheetsync.core.planner.context import Context, Part, current_cells
+from sheetsync.core.planner.rules import meeting_title, short_date
 from sheetsync.core.planner.status import simple_row
+from sheetsync.core.rhythm import next_on_or_after, rule_for
 from sheetsync.core.rowstatus import Advice, Note, Remark, RowStatus
 from sheetsync.core.validation import Row
 
 
+def meeting_key(gid: str, rule: str) -> str:
+    """What a group's meeting id is derived from: the group, and its rhythm when it has one.
+
+    A change of rhythm is a new series (the old one is cancelled), because the Sheet records
+    only the series' first day, which would not tell the two apart.
+    """
+    return f"{gid}:{rule}" if rule else gid
+
+
+def _recorded_start(row: Row[Group], eid: str) -> date | None:
+    if as_text(row.synced.get("event_id")) != eid:
+        return None
+    try:
+        return parse_date(row.synced.get("synced_date"), "DMY")
+    except ValueError:
+        return None
+
+
+def _start(ctx: Context, row: Row[Group], g: Group, eid: str, rule: str) -> date | None:
+    """The day the group's event starts on, or ``None`` when there is nothing to schedule.
+
+    A series starts at its next meeting on or after the day it is first put in the calendar,
+    and keeps that start while the Sheet records it (its past meetings stay in the calendar).
+    A one-off date that has passed is not scheduled; the event it had, if any, stays.
+    """
+    assert g.next_meeting is not None
+    recorded = _recorded_start(row, eid)
+    if rule:
+        if recorded and next_on_or_after(g.next_meeting, rule, recorded) == recorded:
+            return recorded
+        return next_on_or_after(g.next_meeting, rule, ctx.today)
+    if g.next_meeting >= ctx.today or recorded == g.next_meeting:
+        return g.next_meeting
+    return None
+
+
 def _meeting(ctx: Context, row: Row[Group], g: Group, gid: str) -> EventSpec | None:
-    """The group's next meeting, if it is one we go to and its date is known."""
+    """The group's meeting (a series when it meets on a rhythm), if we go and it has a date."""
     if g.status not in (t.GROUP_JOINED, t.GROUP_ORGANISING) or g.next_meeting is None:
         return None
-    eid = ids.event_id(ctx.namespace, gid, "meeting")
-    known = as_text(row.synced.get("event_id")) == eid and same_date(
-        row.synced.get("synced_date"), g.next_meeting
-    )
+    rule = rule_for(g.meets)
+    eid = ids.event_id(ctx.namespace, meeting_key(gid, rule), "meeting")
+    start = _start(ctx, row, g, eid, rule)
+    if start is None:
+        return None
+    known = _recorded_start(row, eid) == start
     return EventSpec(
         eid,
         "meeting",
         ctx.settings.calendar_id,
-        g.next_meeting,
+        start,
         meeting_title(g),
         f"{g.type}. Meets: {g.meets or 'not set'}.",
         (row.ref,),
         known=known,
+        recurrence=rule,
     )
+
+
+def _meeting_notes(ctx: Context, g: Group, event: EventSpec | None) -> list[Note]:
+    going = g.status in (t.GROUP_JOINED, t.GROUP_ORGANISING)
+    if not going:
+        return []
+    if g.next_meeting is None:
+        return [Remark.NO_MEETING_DATE]
+    if event is None:
+        when = short_date(g.next_meeting, ctx.today)
+        return [Advice(f"the meeting of {when} has passed: set the next meeting date")]
+    if event.recurrence:
+        upcoming = next_on_or_after(g.next_meeting, event.recurrence, ctx.today)
+        return [Advice(f"next meeting {short_date(upcoming, ctx.today)}")]
+    return []
 
 
 def _names(text: str) -> list[str]:
@@ -87,9 +143,7 @@ def plan_groups(ctx: Context) -> Part:
             rows.append(simple_row(row, gid, row.errors))
             continue
         event = _meeting(ctx, row, g, gid)
-        going = g.status in (t.GROUP_JOINED, t.GROUP_ORGANISING)
-        notes: list[Note] = [Remark.NO_MEETING_DATE] if going and g.next_meeting is None else []
-        notes += members_check(ctx, g)
+        notes: list[Note] = [*_meeting_notes(ctx, g, event), *members_check(ctx, g)]
         target: dict[str, Cell] = {
             "row_id": gid,
             "synced_date": event.day if event else None,
