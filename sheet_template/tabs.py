@@ -139,6 +139,7 @@ CONTACTS = Tab(
             "paused_until",
             Kind.DATE,
             width=14,
+            added_later=True,
             note="On leave or a closed wait list: nothing is planned for them until this date, "
             "and their nurture touches resume after it.",
         ),
@@ -187,6 +188,36 @@ CONTACTS = Tab(
         ),
         EVENT_ID,
         SYNC_STATUS,
+        # What the sync found in the mailbox about the intro it drafted, kept so that a sent
+        # intro is looked for only until it is answered (added to older Sheets by the sync).
+        Column(
+            "Intro sent",
+            "intro_sent",
+            Kind.DATE,
+            sync_owned=True,
+            width=12,
+            note="Set by the sync: the day it found your intro sent.",
+            added_later=True,
+        ),
+        Column(
+            "Replied",
+            "replied",
+            Kind.DATE,
+            sync_owned=True,
+            width=12,
+            note="Set by the sync: the day it found their reply to your intro.",
+            added_later=True,
+        ),
+        Column(
+            "Thread ID",
+            "thread_id",
+            Kind.ID,
+            sync_owned=True,
+            width=14,
+            note="Set by the sync: the intro's mail thread, where it looks for the sent "
+            "intro and the reply.",
+            added_later=True,
+        ),
     ),
 )
 

@@ -130,6 +130,11 @@ class Calendar(abc.ABC):
 class Mailbox(abc.ABC):
     """Email drafts, identified by their Message-ID. Never sends."""
 
+    @property
+    def sees_sent(self) -> bool:
+        """``track`` can tell a draft the person sent (else they log it: What: Intro sent)."""
+        return False
+
     @abc.abstractmethod
     def ensure(self, drafts: Sequence[DraftSpec]) -> list[DraftOutcome]:
         """Create each draft unless one with its Message-ID exists (or was sent)."""

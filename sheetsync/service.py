@@ -24,7 +24,7 @@ from sheetsync.core.plan import (
     Plan,
     SheetChanges,
 )
-from sheetsync.core.planner import make_plan
+from sheetsync.core.planner import drafts_to_track, make_plan, plan_namespace, today_in
 from sheetsync.core.summary import Summary, build_summary, summary_grid
 from sheetsync.core.validation import Problem, validate
 from sheetsync.core.writeback import compose
@@ -129,8 +129,20 @@ def _sync_once(
     # Loaded once, before planning, so that a dry run reports the same flyer problem as a real
     # sync, and the mailboxes attach bytes without opening any file.
     flyer = load_flyer(validated.settings.flyer_file, backend.flyers)
-    plan = make_plan(validated, backend.sheet.namespace, now, flyer)
     timings["plan"] = timer() - start
+
+    # What became of the intros the Sheet records: read-only, so a dry run asks too and
+    # plans exactly what the sync would.
+    start = timer()
+    namespace = plan_namespace(validated, backend.sheet.namespace)
+    today = today_in(now, validated.settings.time_zone)
+    fates = backend.mailbox.track(drafts_to_track(validated, namespace, today))
+    timings["track"] = timer() - start
+
+    start = timer()
+    sees_sent = backend.mailbox.sees_sent
+    plan = make_plan(validated, backend.sheet.namespace, now, flyer, fates, sees_sent)
+    timings["plan"] += timer() - start
 
     start = timer()
     if dry_run:

@@ -108,7 +108,7 @@ def test_a_logged_intro_counts_as_contacted_from_its_send_date():
     assert plan.drafts == ()  # never drafted again
     (follow_up,) = events(plan, "intro-followup")
     assert follow_up.day == days(11)  # 14 days after it was sent, not after today
-    assert status(plan) == "OK: intro sent 12 Jun: set Stage to Contacted when you like"
+    assert status(plan) == "OK: intro sent on 12 Jun: set Stage to Contacted when you like"
     assert plan.stages[plan.rows[-1].ref] == t.CONTACTED
 
 
@@ -127,7 +127,7 @@ def test_a_reply_ends_the_intro_follow_up_and_asks_for_a_meeting():
     )
     assert events(plan) == []
     assert status(plan) == (
-        "OK: replied 13 Jun: book a meeting, then log it (What: Meeting) with its date"
+        "OK: replied on 13 Jun: book a meeting, then log it (What: Meeting) with its date"
     )
 
 

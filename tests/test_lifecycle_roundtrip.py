@@ -147,7 +147,7 @@ def test_a_contact_goes_from_prospect_to_nurturing_by_what_is_recorded(tmp_path)
     net.log(day2, "Ana Silva", t.INTRO_SENT)
     net.sync(day2)
     assert net.cell("Contacts", "Ana Silva", "Sync status") == (
-        "OK: intro sent 2 Dec: set Stage to Contacted when you like"
+        "OK: intro sent on 2 Dec: set Stage to Contacted when you like"
     )
     assert net.events()["Follow up intro: Ana Silva"] == (day2 + timedelta(days=14), "CONFIRMED")
     assert net.cell("Contacts", "Ana Silva", "Stage") is None  # never written by the sync

@@ -70,7 +70,7 @@ def test_outcomes_change_the_status_once_rendered():
     sent = {draft.message_id: DraftOutcome(draft.message_id, "sent")}
     writes, problems = compose(plan, {}, sent)
     status = next(w.value for w in writes if w.key == "sync_status")
-    assert status == "OK: intro sent; set Stage to Contacted" and problems == []
+    assert status == "OK: intro sent: set Stage to Contacted when you like" and problems == []
     failed = {draft.message_id: DraftOutcome(draft.message_id, "failed", error="HTTP 503")}
     writes, problems = compose(plan, {}, failed)
     status = next(w.value for w in writes if w.key == "sync_status")

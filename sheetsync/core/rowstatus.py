@@ -9,7 +9,7 @@ another's wording.
 >>> RowStatus.of(notes=[Remark.NO_EMAIL]).render()
 'OK: no email yet, so no intro drafted'
 >>> RowStatus.of(notes=[IntroNote()]).intro_sent().render()
-'OK: intro sent; set Stage to Contacted'
+'OK: intro sent: set Stage to Contacted when you like'
 >>> RowStatus.of(["Email: is not a valid email address"], [IntroNote()]).render()
 'Error: Email: is not a valid email address'
 """
@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 OK = "OK"
-INTRO_DRAFTED = "intro drafted; send it from your drafts, then set Stage to Contacted"
-INTRO_SENT = "intro sent; set Stage to Contacted"
+#: The person sends a draft themselves; where the mailbox cannot see that, they log it.
+INTRO_DRAFTED = "intro drafted: send it from your drafts, then log it (What: Intro sent)"
+#: ... and where it can (Gmail with a read scope), the next sync finds it sent.
+INTRO_DRAFTED_SEEN = "intro drafted: send it from your drafts; the next sync sees it sent"
+INTRO_SENT = "intro sent: set Stage to Contacted when you like"
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,13 @@ class IntroNote:
     """The row's intro letter is in the drafts, or was sent: what to do next says which."""
 
     sent: bool = False
+    #: The mailbox shows when a draft is sent, so the person need not log it.
+    seen_sent: bool = False
 
     def __str__(self) -> str:
-        return INTRO_SENT if self.sent else INTRO_DRAFTED
+        if self.sent:
+            return INTRO_SENT
+        return INTRO_DRAFTED_SEEN if self.seen_sent else INTRO_DRAFTED
 
 
 #: A note on a row that is OK; ``str(note)`` is its wording.

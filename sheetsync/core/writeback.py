@@ -105,6 +105,10 @@ def compose(
         target["sync_status"] = status.render()
         if draft and draft.state != "failed":
             target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
+            if draft.thread_id and "thread_id" in target:
+                # Where the sent intro and its reply are found, whatever Message-ID Gmail
+                # gives it when the person presses Send.
+                target["thread_id"] = draft.thread_id
         for key, value in target.items():
             if not same_value(row.current.get(key), value):
                 writes.append(CellWrite(row.ref, key, value))

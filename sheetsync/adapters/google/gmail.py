@@ -77,6 +77,11 @@ class GmailMailbox(Mailbox):
         """Whether sent mail is searched (off once Gmail refused the token that search)."""
         return self.lookup.check_sent
 
+    @property
+    def sees_sent(self) -> bool:
+        """A read scope shows a sent draft in its thread; a compose-only token cannot."""
+        return self.lookup.check_sent
+
     def _create(self, draft: DraftSpec) -> BatchCall:
         raw = self._raw(draft)
         mid = draft.message_id

@@ -18,37 +18,54 @@ The rules come from the article, one concern a module:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sheetsync.core.gcpause import paused_gc
-from sheetsync.core.plan import Flyer, Plan
+from sheetsync.core.plan import DraftFate, Flyer, Plan
 from sheetsync.core.planner.cancellations import plan_cancellations
 from sheetsync.core.planner.contacts import plan_contacts
 from sheetsync.core.planner.context import build_context, today_in
 from sheetsync.core.planner.groups import plan_groups
 from sheetsync.core.planner.letterbook import letter_book
 from sheetsync.core.planner.records import evidence_by_contact, referral_rows
+from sheetsync.core.planner.tracking import drafts_to_track, plan_namespace
 from sheetsync.core.validation import Validated
 
-__all__ = ["make_plan", "today_in"]
+__all__ = ["drafts_to_track", "make_plan", "plan_namespace", "today_in"]
 
 
-def make_plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer = None) -> Plan:
+def make_plan(
+    validated: Validated,
+    namespace: str,
+    now: datetime,
+    flyer: Flyer = None,
+    fates: Sequence[DraftFate] = (),
+    sees_sent: bool = False,
+) -> Plan:
     """Plan a sync. ``namespace`` keeps ids of different Sheets apart (the spreadsheet id).
 
     ``flyer`` is Settings > Flyer file as loaded for this sync (``adapters.flyer.load_flyer``):
     the file, the problem that stops it from being attached, or ``None`` when none is set.
+    ``fates`` is what the mailbox found of the drafts ``drafts_to_track`` named;
+    ``sees_sent`` says whether the mailbox shows a sent draft (else the person logs it).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     with paused_gc():  # see sheetsync.core.gcpause
-        return _plan(validated, namespace, now, flyer)
+        by_id = {f.message_id: f for f in fates}
+        return _plan(validated, namespace, now, flyer, by_id, sees_sent)
 
 
-def _plan(validated: Validated, namespace: str, now: datetime, flyer: Flyer) -> Plan:
-    # The identity the Sheet records wins over the store's: a copied or renamed file keeps
-    # its events and drafts (Settings > Sheet identity, filled by the first sync).
-    ctx = build_context(validated, validated.settings.sheet_identity or namespace, now)
+def _plan(
+    validated: Validated,
+    namespace: str,
+    now: datetime,
+    flyer: Flyer,
+    fates: Mapping[str, DraftFate],
+    sees_sent: bool,
+) -> Plan:
+    ctx = build_context(validated, plan_namespace(validated, namespace), now, fates, sees_sent)
     letters = letter_book(validated, flyer)
     evidence, log = evidence_by_contact(ctx)
     ctx = ctx.with_evidence(evidence)

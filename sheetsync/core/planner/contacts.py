@@ -42,6 +42,7 @@ from sheetsync.core.planner.rules import (
     overdue_note,
 )
 from sheetsync.core.planner.status import contact_status, simple_row
+from sheetsync.core.planner.tracking import fate_cells
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Row
 
@@ -246,6 +247,8 @@ def _contact_row(
         "row_id": cid,
         "next_follow_up": event.day if event else None,
         "event_id": eid,
+        # What the mailbox found of the intro, kept for the next syncs.
+        **fate_cells(row, ctx.fate_of(row)),
     }
     mid = draft.message_id if isinstance(draft, PlannedDraft) else None
     plan = RowPlan(row.ref, current_cells(row), target, status, eid, mid)

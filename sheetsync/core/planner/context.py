@@ -19,7 +19,7 @@ from sheet_template import tabs as t
 from sheetsync.core import ids
 from sheetsync.core.cells import Cell, parse_date
 from sheetsync.core.models import Contact, Settings
-from sheetsync.core.plan import DraftSpec, EventSpec, Overdue, RowPlan
+from sheetsync.core.plan import DraftFate, DraftSpec, EventSpec, Overdue, RowPlan
 from sheetsync.core.planner.evidence import Evidence, effective_stage
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Row, Validated
@@ -45,6 +45,10 @@ class Context:
     by_name: Mapping[str, tuple[str, ...]]
     #: What the records say happened with each contact, by contact id (``with_evidence``).
     evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    #: What the mailbox found of the intros the Sheet records, by Message-ID.
+    fates: Mapping[str, DraftFate] = field(default_factory=dict)
+    #: The mailbox shows when a draft is sent (Gmail), so nobody needs to log it.
+    sees_sent: bool = False
 
     @property
     def settings(self) -> Settings:
@@ -58,6 +62,10 @@ class Context:
     def evidence_of(self, row: Row[Contact]) -> Evidence:
         """What the records say happened with the contact of ``row``."""
         return self.evidence.get(self.contact_ids[row.ref], _NOTHING)
+
+    def fate_of(self, row: Row[Contact]) -> DraftFate | None:
+        """What the mailbox found of the intro recorded for ``row`` (None: not asked)."""
+        return self.fates.get(ids.message_id(self.namespace, self.contact_ids[row.ref], "intro"))
 
     def stage_of(self, row: Row[Contact]) -> str:
         """The stage the planner acts on for a valid contact: its Stage, or the evidence's."""
@@ -108,7 +116,13 @@ def row_ids(rows: Sequence[Row[BaseModel]], tab: Tab) -> dict[RowRef, str]:
     return kept
 
 
-def build_context(validated: Validated, namespace: str, now: datetime) -> Context:
+def build_context(
+    validated: Validated,
+    namespace: str,
+    now: datetime,
+    fates: Mapping[str, DraftFate] | None = None,
+    sees_sent: bool = False,
+) -> Context:
     """The context of a plan made at ``now``."""
     contact_ids = row_ids(validated.contacts, t.CONTACTS)
     # Only valid contacts can be named.
@@ -125,6 +139,8 @@ def build_context(validated: Validated, namespace: str, now: datetime) -> Contex
         group_ids=row_ids(validated.groups, t.GROUPS),
         known_ids=frozenset(contact_ids.values()),
         by_name={name: tuple(found) for name, found in by_name.items()},
+        fates=fates or {},
+        sees_sent=sees_sent,
     )
 
 

@@ -11,7 +11,9 @@ from sheet_template import tabs as t
 from sheetsync.core.planner.context import Context, Part, row_ids
 from sheetsync.core.planner.evidence import Evidence, with_entry
 from sheetsync.core.planner.status import simple_row
+from sheetsync.core.planner.tracking import cell_date, found_evidence
 
+_NONE = Evidence()
 _AHEAD = (
     "Date: is in the future; only a Meeting, Coffee or Training session can be logged ahead "
     "(as booked); anything else is logged once it happened"
@@ -23,8 +25,15 @@ def evidence_by_contact(ctx: Context) -> tuple[dict[str, Evidence], Part]:
     found: dict[str, Evidence] = {}
     for row in ctx.validated.contacts:
         c = row.model
-        if c is not None and c.last_contact and c.last_contact <= ctx.today:
-            found[ctx.contact_ids[row.ref]] = Evidence().touched(c.last_contact)
+        if c is None:
+            continue
+        ev = Evidence()
+        if c.last_contact and c.last_contact <= ctx.today:
+            ev = ev.touched(c.last_contact)
+        sent, replied = (cell_date(row.synced.get(key)) for key in ("intro_sent", "replied"))
+        ev = found_evidence(ev, ctx.fate_of(row), sent, replied)
+        if ev != _NONE:
+            found[ctx.contact_ids[row.ref]] = ev
     log_ids = row_ids(ctx.validated.log, t.LOG)
     rows = []
     for log_row in ctx.validated.log:

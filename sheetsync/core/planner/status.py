@@ -1,7 +1,7 @@
 """Each row's status as the planner finds it: validation's errors, its own, and notes.
 
 The notes say what to do next in plain words, and where the evidence runs ahead of the Stage
-cell they say so ("intro sent 20 Nov: set Stage to Contacted when you like"): the sync never
+cell they say so ("intro sent on 20 Nov: set Stage to Contacted when you like"): the sync never
 changes the Stage cell itself. The text is rendered later, by the write-back, once the
 backends have said what they did.
 """
@@ -22,6 +22,7 @@ from sheetsync.core.planner.drafts import DraftResult, PlannedDraft
 from sheetsync.core.planner.evidence import Evidence, ahead, stage_of
 from sheetsync.core.planner.letterbook import DraftBlocked
 from sheetsync.core.planner.rules import by_drop_in, drops_in, short_date, wants_intro
+from sheetsync.core.planner.tracking import SENT_MARK, deleted_unsent
 from sheetsync.core.rowstatus import Advice, IntroNote, Note, Remark, RowStatus
 from sheetsync.core.validation import Row
 
@@ -52,7 +53,7 @@ def _progress(c: Contact, ev: Evidence, ctx: Context) -> list[Note]:
     if ev.replied:
         return [Advice(_replied(ev.replied, today))]
     events = (
-        ("intro sent", ev.intro_sent),
+        ("intro sent on", ev.intro_sent),
         ("drop-in visit made", ev.dropped_in),
         ("in touch on", ev.logged),
     )
@@ -65,7 +66,7 @@ def _progress(c: Contact, ev: Evidence, ctx: Context) -> list[Note]:
 
 def _replied(day: date, today: date) -> str:
     when = short_date(day, today)
-    return f"replied {when}: book a meeting, then log it (What: Meeting) with its date"
+    return f"replied on {when}: book a meeting, then log it (What: Meeting) with its date"
 
 
 def _next_step(c: Contact, ev: Evidence, stage: str, undated: bool, ctx: Context) -> list[Note]:
@@ -82,19 +83,37 @@ def _next_step(c: Contact, ev: Evidence, stage: str, undated: bool, ctx: Context
     return []
 
 
-def _intro_note(c: Contact, stage: str, recorded: str, draft: DraftResult | None) -> list[Note]:
+#: A recorded intro draft that the person deleted unsent is not drafted again.
+INTRO_DELETED = Advice(
+    "the intro draft was deleted unsent, so none is drafted again; to have a new one "
+    "drafted, clear its Draft ID"
+)
+
+
+def _intro_note(
+    ctx: Context, row: Row[Contact], stage: str, draft: DraftResult | None
+) -> list[Note]:
+    c = row.model
+    assert c is not None
     if not (c.stage == t.PROSPECT and stage == t.PROSPECT):
         return []
     if c.category not in t.MENTAL_HEALTH_CATEGORIES:
         return []
     if wants_intro(c, stage) and not c.email:
         return [Remark.NO_EMAIL]
-    if recorded == "sent":
+    recorded = as_text(row.synced.get("draft_id"))
+    fate = ctx.fate_of(row)
+    if deleted_unsent(fate, ctx.evidence_of(row)):
+        return [INTRO_DELETED]
+    if recorded == SENT_MARK:
         return [IntroNote(sent=True)]
+    notes: list[Note] = []
     if recorded or isinstance(draft, PlannedDraft):
         # Said already when the draft is planned, so the next sync's status is the same.
-        return [IntroNote()]
-    return []
+        notes.append(IntroNote(seen_sent=ctx.sees_sent))
+    if fate is not None and fate.state == "unknown":
+        notes.append(Advice(f"could not tell whether it was sent: {fate.error}"))
+    return notes
 
 
 def contact_status(
@@ -116,9 +135,8 @@ def contact_status(
     if c.paused_until and c.paused_until > ctx.today:
         when = short_date(c.paused_until, ctx.today)
         return RowStatus.of(errors, [Advice(f"paused until {when}: nothing is planned until then")])
-    recorded = as_text(row.synced.get("draft_id"))
     notes: list[Note] = [
-        *_intro_note(c, stage, recorded, draft),
+        *_intro_note(ctx, row, stage, draft),
         *_progress(c, ev, ctx),
         *_next_step(c, ev, stage, undated, ctx),
     ]
