@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from fakegoogle import FakeGoogle
 from googlekit import FAST, fill_rows, rows_by_name, template_sheet
+from test_lifecycle_roundtrip import Network, workbook
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
 from sheetsync.adapters.google.credentials import GoogleCredentials
 from sheetsync.bootstrap import google_backend
 from sheetsync.service import SyncReport, run_sync
-from test_lifecycle_roundtrip import Network, workbook
 
 DAY1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ANA = "ana@example.org"
