@@ -25,7 +25,8 @@ def test_init_writes_a_ready_workbook(tmp_path, capsys):
     assert contacts.freeze_panes == "B2"
     validations = {str(dv.sqref): dv.formula1 for dv in contacts.data_validations.dataValidation}
     assert any("Prospect,Contacted" in f for f in validations.values())
-    status = contacts.cell(row=1, column=len(TEMPLATE.tab("Contacts").columns))
+    headers = list(TEMPLATE.tab("Contacts").headers)
+    status = contacts.cell(row=1, column=headers.index("Sync status") + 1)
     assert status.value == "Sync status" and status.comment.text.startswith("Sync-owned")
     assert status.font.italic
     assert main(["init", "--workbook", str(path)]) == 2
