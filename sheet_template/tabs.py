@@ -186,8 +186,6 @@ CONTACTS = Tab(
             width=14,
             note="Set by the sync: the Gmail draft it made for this row, or 'sent'.",
         ),
-        EVENT_ID,
-        SYNC_STATUS,
         # What the sync found in the mailbox about the intro it drafted, kept so that a sent
         # intro is looked for only until it is answered (added to older Sheets by the sync).
         Column(
@@ -218,6 +216,8 @@ CONTACTS = Tab(
             "intro and the reply.",
             added_later=True,
         ),
+        EVENT_ID,
+        SYNC_STATUS,
     ),
 )
 

@@ -39,7 +39,7 @@ from sheetsync.adapters.google.draft_copies import (
 from sheetsync.adapters.google.draft_lookup import NOT_OURS
 from sheetsync.adapters.google.gmail import GmailMailbox
 from sheetsync.core.plan import DraftOutcome, DraftSpec
-from sheetsync.core.rowstatus import INTRO_DRAFTED
+from sheetsync.core.rowstatus import INTRO_DRAFTED_SEEN
 from sheetsync.service import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,7 +336,7 @@ def test_a_search_that_ignores_q_deletes_none_of_ten_new_intro_drafts():
         assert len(drafts) == N
         assert server.count("gmail", method_id="drafts.delete") == 0
         for name, row in contacts(server, sid).items():
-            assert INTRO_DRAFTED in row["Sync status"]
+            assert INTRO_DRAFTED_SEEN in row["Sync status"]
             # The draft the row records is there, and it is this contact's intro.
             assert row["Email"] in str(drafts[row["Draft ID"]].parsed["To"]), name
 

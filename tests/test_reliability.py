@@ -272,14 +272,17 @@ def capture(server: FakeGoogle, sid: str) -> State:
         mid = message.header("Message-ID")
         copies[mid] += 1
         by_draft[draft_id] = mid
+        by_draft[message.thread_id] = mid  # a Thread ID cell names the draft's thread
         drafts[mid] = draft_key(message.parsed)
     tabs = all_tabs(server, sid)
     owned: dict[str, Rows] = {}
     for name in NETWORK_TABS:
         rows, _ = split_cells(tabs[name], name)
         header = [h for h in tabs[name][0] if h in TEMPLATE.tab(name).sync_owned_headers]
-        if "Draft ID" in header:
-            column = header.index("Draft ID")
+        for ids_header in ("Draft ID", "Thread ID"):
+            if ids_header not in header:
+                continue
+            column = header.index(ids_header)
             for row in rows:
                 value = str(row[column])
                 if value and value != "sent":

@@ -247,8 +247,9 @@ def _contact_row(
         "row_id": cid,
         "next_follow_up": event.day if event else None,
         "event_id": eid,
-        # What the mailbox found of the intro, kept for the next syncs.
-        **fate_cells(row, ctx.fate_of(row)),
+        # What the mailbox found of the intro, kept for the next syncs (a drop-in's cover
+        # note is to the practice, and its visit is what counts).
+        **({} if by_drop_in(c) else fate_cells(row, ctx.fate_of(row))),
     }
     mid = draft.message_id if isinstance(draft, PlannedDraft) else None
     plan = RowPlan(row.ref, current_cells(row), target, status, eid, mid)
