@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sheetsync.core.identity import record_identity
 from sheetsync.core.plan import (
     NO_FOLDER,
     CellWrite,
@@ -22,12 +23,14 @@ from sheetsync.core.plan import (
     Flyer,
     FlyerProblem,
     Plan,
+    RowAppend,
     SheetChanges,
 )
 from sheetsync.core.planner import drafts_to_track, make_plan, plan_namespace, today_in
 from sheetsync.core.summary import Summary, build_summary, summary_grid
-from sheetsync.core.validation import Problem, validate
-from sheetsync.core.writeback import compose
+from sheetsync.core.table import Snapshot
+from sheetsync.core.validation import Problem, Validated, validate
+from sheetsync.core.writeback import columns_to_add, compose
 from sheetsync.ports import Backend, Flyers, WriteReport
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,16 @@ def load_flyer(name: str, flyers: Flyers | None) -> Flyer:
     return flyers.load(name)
 
 
+def _identity(
+    validated: Validated, snapshot: Snapshot, namespace: str
+) -> tuple[tuple[CellWrite, ...], tuple[RowAppend, ...]]:
+    """Settings > Sheet identity recorded when it is blank (see ``core.identity``)."""
+    s = validated.settings
+    if s.sheet_identity or "sheet_identity" in validated.refused_settings:
+        return (), ()
+    return record_identity(snapshot, namespace)
+
+
 def _sync_once(
     backend: Backend,
     now: datetime,
@@ -153,7 +166,12 @@ def _sync_once(
     timings["apply"] = timer() - start
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
-    changes = SheetChanges(cells=writes)
+    identity, settings_rows = _identity(validated, snapshot, backend.sheet.namespace)
+    writes = [*writes, *identity]
+    # An older Sheet gains the template's newer columns when a write first needs one.
+    changes = SheetChanges(
+        cells=writes, columns=columns_to_add(snapshot, writes), rows=settings_rows
+    )
     # What the store already knows it will refuse (rows it cannot address safely): asked
     # before the Summary is built, so that this sync's Summary lists them.
     refused = backend.sheet.problems_with(snapshot, changes)

@@ -13,7 +13,15 @@ from datetime import date
 
 from sheet_template import TEMPLATE
 from sheetsync.core.cells import Cell, as_text, is_blank, parse_date
-from sheetsync.core.plan import CellWrite, DraftOutcome, EventOutcome, PlacedWrite, Plan, RowPlan
+from sheetsync.core.plan import (
+    CellWrite,
+    ColumnAdd,
+    DraftOutcome,
+    EventOutcome,
+    PlacedWrite,
+    Plan,
+    RowPlan,
+)
 from sheetsync.core.rowstatus import RowStatus
 from sheetsync.core.table import Snapshot, column_map, locate
 from sheetsync.core.validation import Problem
@@ -113,3 +121,22 @@ def compose(
             if not same_value(row.current.get(key), value):
                 writes.append(CellWrite(row.ref, key, value))
     return writes, problems
+
+
+def columns_to_add(snapshot: Snapshot, writes: Sequence[CellWrite]) -> tuple[ColumnAdd, ...]:
+    """The template columns an older Sheet lacks that ``writes`` need, in template order.
+
+    Only a column that is both missing and written is added: an older Sheet gains Intro sent
+    the day an intro is found sent, not on its first sync after an upgrade.
+    """
+    wanted = {(w.ref.tab, w.key) for w in writes}
+    adds: list[ColumnAdd] = []
+    for tab_name in dict.fromkeys(tab for tab, _ in wanted):
+        tab = TEMPLATE.tab(tab_name)
+        present = column_map(snapshot.table(tab_name), tab)
+        adds += [
+            ColumnAdd(tab_name, c.key)
+            for c in tab.columns
+            if (tab_name, c.key) in wanted and c.key not in present and c.added_later
+        ]
+    return tuple(adds)
