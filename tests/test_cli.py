@@ -156,3 +156,16 @@ def test_a_bad_api_endpoint_is_one_clear_line(capsys, command):
         "error: --api-endpoint (or SHEETSYNC_API_ENDPOINT): the API endpoint must be an http(s) "
         "URL such as http://127.0.0.1:8080\n"
     )
+
+
+def test_demo_fresh_starts_the_calendar_and_drafts_afresh(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    stray = tmp_path / "drafts" / "a draft of the old sample.eml"
+    stray.write_bytes(b"Message-ID: <old@sheetsync.invalid>\r\n\r\nold\r\n")
+    events = (tmp_path / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT")
+    mine = tmp_path / "notes.txt"
+    mine.write_text("not the demo's")
+    assert main(["demo", "--out", str(tmp_path), "--fresh"]) == 0
+    assert not stray.exists() and mine.exists()
+    assert (tmp_path / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT") == events
+    capsys.readouterr()

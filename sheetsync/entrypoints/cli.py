@@ -147,10 +147,25 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clear_demo(workbook: Path) -> None:
+    """Remove the demo's calendar and drafts, so a fresh sample starts with neither.
+
+    Only the files the demo itself writes, in its own folder: the new workbook records none
+    of the old one's events or drafts, so those it no longer needs would stay as strays.
+    """
+    paths = local_paths(workbook)
+    paths["calendar"].unlink(missing_ok=True)
+    if paths["drafts"].is_dir():
+        for draft in paths["drafts"].glob("*.eml"):
+            draft.unlink()
+
+
 def _demo(args: argparse.Namespace) -> int:
     from sheetsync.entrypoints.demo import create_demo_workbook
 
     workbook = args.out / "referral-network.xlsx"
+    if args.fresh:
+        _clear_demo(workbook)
     if args.fresh or not workbook.exists():
         create_demo_workbook(workbook, utc_now().date())
         print(f"Created a sample network in {workbook}")
