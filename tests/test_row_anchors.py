@@ -51,7 +51,7 @@ def anchors_match_row_ids(server: FakeGoogle, sid: str, tab: str = "Contacts") -
 
 
 def without_ids(rows: list[list[Any]]) -> list[list[Any]]:
-    keep = [i for i, h in enumerate(rows[0]) if h not in ("Draft ID", "Event ID")]
+    keep = [i for i, h in enumerate(rows[0]) if h not in ("Draft ID", "Event ID", "Thread ID")]
     return [[row[i] if i < len(row) else "" for i in keep] for row in rows]
 
 

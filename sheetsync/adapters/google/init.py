@@ -76,8 +76,11 @@ def _row_range(tab: str, row: int, values: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def initial_values() -> list[dict[str, Any]]:
-    """Header rows, Settings defaults and the default letters, as RAW value ranges."""
+def initial_values(identity: str = "") -> list[dict[str, Any]]:
+    """Header rows, Settings defaults and the default letters, as RAW value ranges.
+
+    ``identity`` fills Settings > Sheet identity (the spreadsheet id): a copy keeps it.
+    """
     data = []
     for tab in TEMPLATE.tabs:
         if tab.columns:
@@ -85,7 +88,8 @@ def initial_values() -> list[dict[str, Any]]:
         else:
             data.append(_row_range(tab.name, 1, [look.SUMMARY_PLACEHOLDER]))
     for row, setting in enumerate(TEMPLATE.settings, 2):
-        values = [setting.label, setting.default, setting.note]
+        value = identity if setting.key == "sheet_identity" else setting.default
+        values = [setting.label, value, setting.note]
         data.append(_row_range(SETTINGS.name, row, values))
     for row, letter in enumerate(TEMPLATE.letters, 2):
         data.append(_row_range(TEMPLATES.name, row, letter_row(letter)))
@@ -105,7 +109,7 @@ def create_spreadsheet(
     try:
         http.batch_update(spreadsheet_id, {"requests": format_requests()})
         retry(http.values_batch_update)(
-            spreadsheet_id, body={"valueInputOption": "RAW", "data": initial_values()}
+            spreadsheet_id, body={"valueInputOption": "RAW", "data": initial_values(spreadsheet_id)}
         )
     except GOOGLE_ERRORS as exc:
         raise to_backend_error(exc, "Setting up the new Sheet") from None

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheet_template import TEMPLATE, Column, Kind, Tab, look
 from sheet_template.tabs import SETTINGS, SYNC_STATUS, TEMPLATES
-from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell
+from sheetsync.adapters.local.xlsx_store import save_atomically, set_cell, workbook_namespace
 from sheetsync.core.cells import Cell, as_text
 from sheetsync.core.letters import placeholders
 
@@ -93,12 +93,12 @@ def _table_tab(ws: Any, tab: Tab) -> None:
     dress_existing(ws, tab)
 
 
-def _settings_tab(ws: Any, tab: Tab) -> None:
+def _settings_tab(ws: Any, tab: Tab, identity: str) -> None:
     _table_tab(ws, tab)
     ws.freeze_panes = "A2"
     for row, setting in enumerate(TEMPLATE.settings, 2):
         ws.cell(row=row, column=1, value=setting.label)
-        set_cell(ws, row, 2, setting.default)
+        set_cell(ws, row, 2, identity if setting.key == "sheet_identity" else setting.default)
         ws.cell(row=row, column=3, value=setting.note)
         if setting.choices:
             validation = DataValidation(type="list", formula1=dropdown(setting.choices))
@@ -216,7 +216,7 @@ def _readable_rows(ws: Any, widths: dict[int, int]) -> bool:
     return changed
 
 
-def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
+def build_workbook(rows: dict[str, list[list[Cell]]] | None = None, identity: str = "") -> Any:
     """The template as an openpyxl workbook, with optional user rows per tab (for the demo)."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -224,7 +224,7 @@ def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
         ws = wb.create_sheet(tab.name)
         ws.sheet_properties.tabColor = look.tab_colour(tab)
         if tab.name == SETTINGS.name:
-            _settings_tab(ws, tab)
+            _settings_tab(ws, tab, identity)
         elif tab.name == TEMPLATES.name:
             _templates_tab(ws, tab)
         elif tab.columns:
@@ -238,6 +238,10 @@ def build_workbook(rows: dict[str, list[list[Cell]]] | None = None) -> Any:
 
 
 def write_template(path: Path, rows: dict[str, list[list[Cell]]] | None = None) -> None:
-    """Write a new workbook at ``path`` (its folder is created)."""
+    """Write a new workbook at ``path`` (its folder is created).
+
+    Its Settings > Sheet identity is filled in, so that its ids stay the same once it is
+    copied or renamed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomically(build_workbook(rows), path)
+    save_atomically(build_workbook(rows, workbook_namespace(path)), path)

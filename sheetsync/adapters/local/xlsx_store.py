@@ -133,13 +133,18 @@ def save_atomically(wb: Any, path: Path) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def workbook_namespace(path: Path) -> str:
+    """What keeps a workbook's ids apart until it records its Sheet identity: its name."""
+    return f"xlsx:{path.stem}"
+
+
 class XlsxStore(SheetStore):
     """A workbook on disk standing in for the Google Sheet."""
 
     def __init__(self, path: Path, even_if_open: bool = False) -> None:
         self.path = path
         # The file name keys event ids and Message-IDs, like a spreadsheet id does on Google.
-        self.namespace = f"xlsx:{path.stem}"
+        self.namespace = workbook_namespace(path)
         #: Write even when a lock file says an app has the workbook open (a stale lock file
         #: left by a crash of the app).
         self.even_if_open = even_if_open
