@@ -74,6 +74,21 @@ SETTINGS = (
     Setting("recipe_nutritionists", "Case study: nutritionists", "1"),
     Setting("referral_window_months", "Referral window (months)", "12", Kind.INT),
     Setting(
+        "first_appointment",
+        "First appointment within",
+        "two weeks",
+        note="How soon you can usually see a new client, in words: {first_appointment} in "
+        "the letters.",
+    ),
+    Setting(
+        "quiet_after_days",
+        "Quiet after (days)",
+        "90",
+        Kind.INT,
+        note="A referrer with no referral and no touch for this long is named on the Summary "
+        "as one to nurture.",
+    ),
+    Setting(
         "sheet_identity",
         "Sheet identity",
         "",

@@ -184,7 +184,7 @@ CONTACTS = Tab(
             Kind.ID,
             sync_owned=True,
             width=14,
-            note="Set by the sync: the Gmail draft it made for this row, or 'sent'.",
+            note="Set by the sync: the draft it made for this row (in your drafts), or 'sent'.",
         ),
         # What the sync found in the mailbox about the intro it drafted, kept so that a sent
         # intro is looked for only until it is answered (added to older Sheets by the sync).
@@ -218,6 +218,42 @@ CONTACTS = Tab(
         ),
         EVENT_ID,
         SYNC_STATUS,
+        # Columns the template gained later: the sync adds them to an older Sheet, at the end.
+        Column(
+            "Greeting",
+            "greeting",
+            width=16,
+            note="The name to greet by, e.g. Jane; blank: from Name (without titles).",
+            added_later=True,
+        ),
+        Column(
+            "Doctors' letter ID",
+            "doctors_letter_id",
+            Kind.ID,
+            sync_owned=True,
+            width=14,
+            note="Set by the sync: the GP kit's letter for the doctors (in your drafts), or "
+            "'sent'. Draft ID holds its cover note.",
+            added_later=True,
+        ),
+        Column(
+            "Referrals in",
+            "referrals_in",
+            Kind.INT,
+            sync_owned=True,
+            width=10,
+            note="Set by the sync: referrals from them over Settings > Referral window.",
+            added_later=True,
+        ),
+        Column(
+            "Referrals out",
+            "referrals_out",
+            Kind.INT,
+            sync_owned=True,
+            width=10,
+            note="Set by the sync: referrals to them over Settings > Referral window.",
+            added_later=True,
+        ),
     ),
 )
 
@@ -293,7 +329,9 @@ LOG = Tab(
 
 REFERRALS = Tab(
     name="Referrals",
-    description="Referrals in and out. Professional contacts only: never a client's details.",
+    description="Referrals in and out. Professional contacts only: never a client's details. "
+    "A referral in gets a thank-you draft to the referrer, which never carries anything about "
+    "the client, nor these Notes.",
     id_prefix="R",
     columns=(
         ROW_ID,
@@ -306,8 +344,23 @@ REFERRALS = Tab(
             width=24,
             note="The contact's name as on the Contacts tab, or its Row ID.",
         ),
-        Column("Notes", "notes", width=40, note="No client names or identifying details."),
+        Column(
+            "Notes",
+            "notes",
+            width=40,
+            note="No client names or identifying details. Never copied into the thank-you.",
+        ),
         SYNC_STATUS,
+        Column(
+            "Thanks draft ID",
+            "thanks_draft_id",
+            Kind.ID,
+            sync_owned=True,
+            width=14,
+            note="Set by the sync: the thank-you it drafted for a referral in (in your drafts), "
+            "or 'sent'. One per referral, for referrals dated within the last 14 days.",
+            added_later=True,
+        ),
     ),
 )
 

@@ -112,14 +112,23 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
     assert len(visits) == 2
     assert {len(v.refs) for v in visits} == {1, 2}
     assert all(v.day == date(2026, 6, 22) for v in visits)  # today + 7-day lead
-    notes = {d.subject: d for d in plan.drafts}
-    assert len(notes) == 2
-    harbour = next(d for d in plan.drafts if "Harbour" in d.subject)
+    covers = [d for d in plan.drafts if d.kind == "gp_cover"]
+    assert len(covers) == 2
+    harbour = next(d for d in covers if "Harbour" in d.subject)
     assert harbour.kind == "gp_cover" and harbour.to == (("Jo Peters", "jo@harbour.example"),)
     assert harbour.body.startswith("Dear Jo Peters,") and "training session" in harbour.body
     assert harbour.attachment == Attachment("flyer.pdf", b"%PDF-1.4 flyer")
-    northside = next(d for d in plan.drafts if "Northside" in d.subject)
+    assert not harbour.to_print and harbour.label == "gp_cover - Harbour Medical"
+    northside = next(d for d in covers if "Northside" in d.subject)
     assert northside.body.startswith("Dear Practice Manager,") and northside.to == ()
+    assert northside.to_print
+    # Each cover note comes with the letter for the doctors it mentions, to the same addressee.
+    doctors = {d.label: d for d in plan.drafts if d.kind == "gp_doctors"}
+    assert set(doctors) == {"gp_doctors - Harbour Medical", "gp_doctors - Northside"}
+    assert doctors["gp_doctors - Harbour Medical"].to == harbour.to
+    assert doctors["gp_doctors - Northside"].to_print
+    assert all(d.attachment is None for d in doctors.values())
+    assert len({d.message_id for d in plan.drafts}) == 4
 
 
 def test_drop_in_without_a_practice_is_a_row_error():

@@ -11,17 +11,17 @@ Traceback (most recent call last):
 ...
 sheetsync.core.letters.LetterError: placeholder {first_name} has no value
 >>> try:
-...     render("Hi {first_name}", {})
+...     render("{greeting_name}, from {your_name} at {practice_name}", {"your_name": "Al"})
 ... except LetterError as error:
-...     print(error.placeholder)
-first_name
+...     print(error, error.placeholders)
+placeholders {greeting_name} and {practice_name} have no value ('greeting_name', 'practice_name')
 """
 
 from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sheet_template import PLACEHOLDERS
 
@@ -29,13 +29,15 @@ from sheet_template import PLACEHOLDERS
 class LetterError(ValueError):
     """A template cannot be rendered; the message names the placeholder.
 
-    ``placeholder`` is that placeholder's name, for whoever says how to fill it ("" when the
-    error is about the braces themselves).
+    ``placeholders`` are the names of the placeholders it is about, for whoever says how to
+    fill them (empty when the error is about the braces themselves); ``placeholder`` is the
+    first of them.
     """
 
-    def __init__(self, message: str, placeholder: str = "") -> None:
+    def __init__(self, message: str, *placeholders: str) -> None:
         super().__init__(message)
-        self.placeholder = placeholder
+        self.placeholders = tuple(p for p in placeholders if p)
+        self.placeholder = self.placeholders[0] if self.placeholders else ""
 
 
 def placeholders(text: str) -> list[str]:
@@ -73,9 +75,23 @@ def check(text: str) -> list[str]:
     ]
 
 
+def missing(texts: Iterable[str], values: Mapping[str, str]) -> list[str]:
+    """The placeholders of ``texts`` with no value in ``values``, each once, in order."""
+    names = (name for text in texts for name in _placeholders(text))
+    return [name for name in dict.fromkeys(names) if not values.get(name, "").strip()]
+
+
+def no_value(names: Sequence[str]) -> LetterError:
+    """The error for placeholders ``names`` that have no value: one message naming them all."""
+    listed = [f"{{{name}}}" for name in names]
+    if len(listed) == 1:
+        return LetterError(f"placeholder {listed[0]} has no value", *names)
+    text = ", ".join(listed[:-1]) + " and " + listed[-1]
+    return LetterError(f"placeholders {text} have no value", *names)
+
+
 def render(text: str, values: Mapping[str, str]) -> str:
-    """Fill every placeholder; ``LetterError`` names the first one without a value."""
-    for name in _placeholders(text):
-        if not values.get(name, "").strip():
-            raise LetterError(f"placeholder {{{name}}} has no value", name)
+    """Fill every placeholder; ``LetterError`` names every one without a value at once."""
+    if names := missing((text,), values):
+        raise no_value(names)
     return text.format_map(values)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
 from sheet_template import tabs
 from sheet_template.settings import DATE_ORDERS
-from sheetsync.core import cells, emails
+from sheetsync.core import cells, emails, names
 
 #: Longest name or practice we accept; longer is almost surely a paste gone wrong.
 MAX_NAME = 200
@@ -135,11 +135,23 @@ class Contact(RowModel):
     practice_manager_email: OptEmail = None
     case_study_member: OptBool = None
     notes: Text = ""
+    greeting: Short = ""
+
+    @property
+    def greeting_name(self) -> str:
+        """The name to greet by: the Greeting cell, else derived from Name (``core.names``)."""
+        return self.greeting or names.greeting_name(self.name)
+
+    @property
+    def title_surname(self) -> str:
+        """The formal name ("Dr Smith"): the Greeting cell when given, since it says how this
+        person is greeted, else derived from Name."""
+        return self.greeting or names.title_surname(self.name)
 
     @property
     def first_name(self) -> str:
-        """The first word of the name, for a letter's greeting."""
-        return self.name.split()[0]
+        """The greeting name, under the placeholder's older name ``{first_name}``."""
+        return self.greeting_name
 
 
 class Group(RowModel):
@@ -238,4 +250,6 @@ class Settings(RowModel):
     recipe_gps: Target = (2, 2)
     recipe_nutritionists: Target = (1, 1)
     referral_window_months: Days = 12
+    first_appointment: Short = "two weeks"
+    quiet_after_days: Days = 90
     sheet_identity: Short = ""

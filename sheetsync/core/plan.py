@@ -24,7 +24,12 @@ from sheetsync.core.validation import Problem
 Purpose = Literal[
     "nurture", "intro-followup", "drop-in", "practice-followup", "contact-meeting", "meeting"
 ]
-LetterKind = Literal["intro", "gp_cover"]
+#: The letters a sync drafts, by their Templates key: the intro to an other-specialty
+#: therapist, to a busy same-specialty one, to a health professional reached by email; the GP
+#: kit's cover note and its letter for the doctors; the thank-you for a referral; a nurture note.
+LetterKind = Literal[
+    "intro", "intro_busy", "intro_health", "gp_cover", "gp_doctors", "thanks", "nurture"
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class EventSpec:
     #: How the event repeats from ``day``: an RFC 5545 RRULE value without the "RRULE:"
     #: prefix (``core.rhythm`` makes them, e.g. "FREQ=MONTHLY;INTERVAL=1"); "" for a one-off.
     recurrence: str = ""
+    #: What to do, in one line, for a nurture touch (one of the article's ideas); "" otherwise.
+    suggestion: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class RowPlan:
     status: RowStatus
     event_id: str | None = None
     draft_message_id: str | None = None
+    #: Other sync-owned cells that record a draft, by column key: the Message-ID of the draft
+    #: each records (a GP row's letter for the doctors, a referral's thank-you).
+    draft_cells: Mapping[str, str] = field(default_factory=dict)
 
     def problem(self, status: RowStatus) -> Problem:
         """``status``'s errors as a ``Problem`` at this row, for the Summary and the report."""
@@ -180,6 +190,17 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class QuietReferrer:
+    """A contact who referred clients in before, with no referral and no touch for a while."""
+
+    row_id: str
+    name: str
+    last_referral: date
+    #: Their latest touch (Last contact or the Log); None when none is recorded.
+    last_touch: date | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything a sync will do, computed without I/O."""
 
@@ -195,6 +216,12 @@ class Plan:
     stages: Mapping[RowRef, str] = field(default_factory=dict)
     #: What keeps this Sheet's event ids and Message-IDs apart from other Sheets'.
     namespace: str = ""
+    #: Template columns an older Sheet lacks, for the sync to add.
+    column_adds: tuple[ColumnAdd, ...] = ()
+    #: Rows for the sync to add (default letters missing from the Templates tab).
+    row_appends: tuple[RowAppend, ...] = ()
+    #: Contacts who referred before and have gone quiet: the Summary names them to nurture.
+    quiet_referrers: tuple[QuietReferrer, ...] = ()
 
     @property
     def pending_events(self) -> tuple[EventSpec, ...]:

@@ -106,6 +106,12 @@ def compose(
             errors.append(f"Draft not saved ({draft.error}); the next sync retries")
         elif draft and draft.state == "sent":
             status = status.intro_sent()
+        for key, mid in row.draft_cells.items():
+            other = drafts.get(mid)
+            if other and other.state == "failed":
+                errors.append(f"Draft not saved ({other.error}); the next sync retries")
+            elif other:
+                target[key] = "sent" if other.state == "sent" else other.draft_id
         if errors:
             problems.append(row.problem(RowStatus.of(errors)))
             status = status.with_errors(errors)

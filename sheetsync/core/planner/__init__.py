@@ -19,6 +19,7 @@ The rules come from the article, one concern a module:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sheetsync.core.gcpause import paused_gc
@@ -27,8 +28,11 @@ from sheetsync.core.planner.cancellations import plan_cancellations
 from sheetsync.core.planner.contacts import plan_contacts
 from sheetsync.core.planner.context import build_context, today_in
 from sheetsync.core.planner.groups import plan_groups
+from sheetsync.core.planner.ledger import quiet_referrers, with_ledger
 from sheetsync.core.planner.letterbook import letter_book
-from sheetsync.core.planner.records import evidence_by_contact, referral_rows
+from sheetsync.core.planner.nurture import touches_by_contact
+from sheetsync.core.planner.records import evidence_by_contact
+from sheetsync.core.planner.thanks import plan_referrals
 from sheetsync.core.planner.tracking import drafts_to_track, plan_namespace
 from sheetsync.core.validation import Validated
 
@@ -68,22 +72,24 @@ def _plan(
     ctx = build_context(validated, plan_namespace(validated, namespace), now, fates, sees_sent)
     letters = letter_book(validated, flyer)
     evidence, log = evidence_by_contact(ctx)
-    ctx = ctx.with_evidence(evidence)
+    ctx = replace(ctx.with_evidence(evidence), touches=touches_by_contact(ctx))
     contacts = plan_contacts(ctx, letters)
     groups = plan_groups(ctx)
-    referrals = referral_rows(ctx)
+    referrals = plan_referrals(ctx, letters)
     events = (*contacts.events, *groups.events)
     cancelled = plan_cancellations(ctx, {event.event_id for event in events})
-    rows = (*log.rows, *contacts.rows, *groups.rows, *referrals.rows)
+    rows = (*log.rows, *with_ledger(ctx, contacts.rows), *groups.rows, *referrals.rows)
     row_problems = (row.problem(row.status) for row in rows if row.status.errors)
     return Plan(
         now=now,
         today=ctx.today,
         events=(*events, *cancelled),
-        drafts=contacts.drafts,
+        drafts=(*contacts.drafts, *referrals.drafts),
         rows=rows,
         problems=(*validated.sheet_problems, *letters.problems, *row_problems),
         overdue=tuple(sorted(contacts.overdue, key=lambda o: (o.due, o.row_id))),
         stages={row.ref: ctx.stage_of(row) for row in validated.contacts if row.model},
         namespace=ctx.namespace,
+        row_appends=letters.appends,
+        quiet_referrers=quiet_referrers(ctx),
     )

@@ -31,9 +31,15 @@ from sheetsync.core.cells import Cell, as_text, parse_date
 from sheetsync.core.models import Contact
 from sheetsync.core.plan import EventSpec, Overdue, Purpose, RowPlan
 from sheetsync.core.planner.context import Context, Part, current_cells, same_date
-from sheetsync.core.planner.drafts import DraftResult, PlannedDraft, plan_drafts
+from sheetsync.core.planner.drafts import (
+    DOCTORS_CELL,
+    Drafts,
+    PlannedDraft,
+    plan_drafts,
+)
 from sheetsync.core.planner.evidence import Evidence
-from sheetsync.core.planner.letterbook import LetterBook
+from sheetsync.core.planner.letterbook import DraftBlocked, LetterBook
+from sheetsync.core.planner.nurture import nurture_idea
 from sheetsync.core.planner.rules import (
     by_drop_in,
     drops_in,
@@ -58,6 +64,8 @@ class _Need:
     description: str
     #: For a booked meeting: what the Log calls it (Meeting, Coffee, Training session).
     booked_what: str = ""
+    #: For a nurture touch: the article's idea for it (``nurture.py``).
+    suggestion: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,13 +94,8 @@ def _nurture(ctx: Context, c: Contact, cid: str, ev: Evidence) -> _Need:
     due = ev.last_touch + timedelta(days=cadence) if ev.last_touch else None
     if due and c.paused_until and due < c.paused_until:
         due = c.paused_until  # the cadence resumes when the pause ends
-    return _Need(
-        "nurture",
-        cid,
-        due,
-        "Share an article or research, invite them for coffee, or ask their thoughts on "
-        f"a clinical or practice question. Every {cadence} days.",
-    )
+    idea = nurture_idea(ctx, c, cid)
+    return _Need("nurture", cid, due, idea.description(cadence), suggestion=idea.text)
 
 
 def _after_contact(ctx: Context, c: Contact, cid: str, ev: Evidence) -> _Need | None:
@@ -201,7 +204,17 @@ def _follow_up(
     )
     refs = tuple(r.ref for r in rows)
     calendar = ctx.settings.calendar_id
-    event = EventSpec(eid, need.purpose, calendar, day, title, need.description, refs, known=known)
+    event = EventSpec(
+        eid,
+        need.purpose,
+        calendar,
+        day,
+        title,
+        need.description,
+        refs,
+        known=known,
+        suggestion=need.suggestion,
+    )
     return _FollowUp(event, first, due, need.booked_what)
 
 
@@ -233,14 +246,18 @@ def _contact_row(
     ctx: Context,
     row: Row[Contact],
     follow_up: _FollowUp | None,
-    draft: DraftResult | None,
+    drafts: Drafts,
     undated: bool,
 ) -> tuple[RowPlan, Overdue | None]:
     cid = ctx.contact_ids[row.ref]
     c = row.model
     if c is None:
         return simple_row(row, cid, row.errors), None
-    status = contact_status(ctx, row, draft, undated)
+    draft = drafts.results.get(row.ref)
+    doctors = drafts.doctors.get(row.ref)
+    status = contact_status(ctx, row, draft, undated, drafts.notes.get(row.ref, ()))
+    if isinstance(doctors, DraftBlocked) and doctors != draft:
+        status = status.with_errors([doctors.reason])
     event = follow_up.event if follow_up else None
     eid = event.event_id if event else None
     target: dict[str, Cell] = {
@@ -252,7 +269,8 @@ def _contact_row(
         **({} if by_drop_in(c) else fate_cells(row, ctx.fate_of(row))),
     }
     mid = draft.message_id if isinstance(draft, PlannedDraft) else None
-    plan = RowPlan(row.ref, current_cells(row), target, status, eid, mid)
+    cells = {DOCTORS_CELL: doctors.message_id} if isinstance(doctors, PlannedDraft) else {}
+    plan = RowPlan(row.ref, current_cells(row), target, status, eid, mid, cells)
     if follow_up and follow_up.due < ctx.today:
         return plan, Overdue(cid, c.name, c.category, follow_up.due, follow_up.label)
     return plan, None
@@ -261,20 +279,19 @@ def _contact_row(
 def plan_contacts(ctx: Context, letters: LetterBook) -> Part:
     """Every contact row's follow-up, draft and status."""
     follow_ups, event_of, undated = _follow_ups(ctx)
-    drafts, results = plan_drafts(ctx, letters)
+    drafts = plan_drafts(ctx, letters)
     rows: list[RowPlan] = []
     overdue: list[Overdue] = []
     for row in ctx.validated.contacts:
         eid = event_of.get(row.ref)
         follow_up = follow_ups[eid] if eid else None
-        draft = results.get(row.ref)
-        plan, late = _contact_row(ctx, row, follow_up, draft, row.ref in undated)
+        plan, late = _contact_row(ctx, row, follow_up, drafts, row.ref in undated)
         rows.append(plan)
         if late:
             overdue.append(late)
     return Part(
         rows=tuple(rows),
         events=tuple(f.event for f in follow_ups.values()),
-        drafts=drafts,
+        drafts=drafts.specs,
         overdue=tuple(overdue),
     )

@@ -49,6 +49,8 @@ class Context:
     fates: Mapping[str, DraftFate] = field(default_factory=dict)
     #: The mailbox shows when a draft is sent (Gmail), so nobody needs to log it.
     sees_sent: bool = False
+    #: How many Log entries name each contact, by contact id (the nurture ideas rotate on it).
+    touches: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:

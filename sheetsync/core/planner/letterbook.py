@@ -2,6 +2,11 @@
 
 A letter that cannot be written is a ``DraftBlocked`` with the reason, which becomes the row's
 error; a template that is broken for every row is also one problem on the Templates tab.
+
+A default letter the Templates tab lacks (a workbook made before the template had it, or a row
+deleted) is written from the template's own text, and the sync appends that row to the tab
+(``Plan.row_appends``): the first sync after an upgrade already drafts it, and the person
+can edit it from then on. The letters already there are never touched.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from sheet_template import TEMPLATE
 from sheet_template import tabs as t
 from sheetsync.core.cells import FILE_NAME_RULE
-from sheetsync.core.letters import LetterError, check, render
+from sheetsync.core.letters import LetterError, check, missing, no_value, placeholders
 from sheetsync.core.models import LetterTemplate, Settings
-from sheetsync.core.plan import Attachment, Flyer, FlyerProblem, LetterKind
+from sheetsync.core.plan import Attachment, Flyer, FlyerProblem, LetterKind, RowAppend
 from sheetsync.core.validation import Problem, Validated
 
 #: What to fill when a placeholder has no value, by placeholder.
@@ -29,7 +35,15 @@ _PLACEHOLDER_HINTS = {
     "practice": " (fill the Practice column)",
     "area": " (fill the Area column)",
 }
-_LABELS: Mapping[LetterKind, str] = {"intro": "Intro letter", "gp_cover": "GP cover note"}
+_LABELS: Mapping[LetterKind, str] = {
+    "intro": "Intro letter",
+    "intro_busy": "Intro letter",
+    "intro_health": "Intro letter",
+    "gp_cover": "GP cover note",
+    "gp_doctors": "Letter for the doctors",
+    "thanks": "Thank-you",
+    "nurture": "Nurture note",
+}
 #: A cover note says flyers come with it: drafted without one, and recorded, it would never be
 #: drafted again once the flyer is fixed. So none is drafted until then.
 _NO_COVER_NOTE = "no GP cover note is drafted until it is fixed"
@@ -64,28 +78,53 @@ class LetterBook:
     flyer_error: str
     #: Problems with the Templates tab and the flyer setting, for the Summary.
     problems: tuple[Problem, ...]
+    #: Default letters the Templates tab lacks, as rows for the sync to append.
+    appends: tuple[RowAppend, ...] = ()
 
     def render(self, kind: LetterKind, values: Mapping[str, str]) -> Rendered | DraftBlocked:
-        """The letter filled in with ``values`` (and the settings), or why it cannot be."""
+        """The letter filled in with ``values`` (and the settings), or why it cannot be.
+
+        Every placeholder without a value is named at once, each with where to fill it.
+        """
         if kind in self.broken:
             return DraftBlocked(self.broken[kind])
         letter = self.letters[kind]
         filled = {**self.settings_values, **values}
-        try:
-            return Rendered(render(letter.subject, filled), render(letter.body, filled))
-        except LetterError as error:
-            hint = _PLACEHOLDER_HINTS.get(error.placeholder, "")
-            return DraftBlocked(f"{_LABELS[kind]} not drafted: {error}{hint}")
+        if names := missing((letter.subject, letter.body), filled):
+            error: LetterError = no_value(names)
+            hints = "".join(_PLACEHOLDER_HINTS.get(name, "") for name in dict.fromkeys(names))
+            return DraftBlocked(f"{_LABELS[kind]} not drafted: {error}{hints}")
+        return Rendered(letter.subject.format_map(filled), letter.body.format_map(filled))
 
 
-def _check_letters(validated: Validated) -> tuple[dict[str, str], list[Problem]]:
+def _with_defaults(
+    validated: Validated,
+) -> tuple[dict[str, LetterTemplate], tuple[RowAppend, ...]]:
+    """The Templates tab's letters, with the template's own for each default it lacks."""
+    letters = dict(validated.letters)
+    appends = []
+    for default in TEMPLATE.letters:
+        if default.key in letters:
+            continue
+        letters[default.key] = LetterTemplate(
+            letter=default.key, subject=default.subject, body=default.body
+        )
+        used = dict.fromkeys(placeholders(default.subject) + placeholders(default.body))
+        cells = {
+            "letter": default.key,
+            "subject": default.subject,
+            "body": default.body,
+            "placeholders": ", ".join("{" + name + "}" for name in used),
+        }
+        appends.append(RowAppend(t.TEMPLATES.name, cells))
+    return letters, tuple(appends)
+
+
+def _check_letters(letters: Mapping[str, LetterTemplate]) -> tuple[dict[str, str], list[Problem]]:
     broken: dict[str, str] = {}
     problems: list[Problem] = []
-    for key in ("intro", "gp_cover"):
-        letter = validated.letters.get(key)
-        if letter is None:
-            broken[key] = f"the Templates tab has no {key!r} letter"
-            continue
+    for key in (letter.key for letter in TEMPLATE.letters):
+        letter = letters[key]
         for part, text in (("Subject", letter.subject), ("Body", letter.body)):
             for message in check(text):
                 broken.setdefault(key, f"Templates > {key} {part} {message}")
@@ -115,18 +154,21 @@ def _settings_values(s: Settings) -> dict[str, str]:
         "who_you_help": s.who_you_help,
         "website": s.website,
         "local_area": s.local_area,
+        "first_appointment": s.first_appointment,
     }
 
 
 def letter_book(validated: Validated, flyer: Flyer) -> LetterBook:
     """Check the letters and the flyer once, for every row of the plan."""
-    broken, letter_problems = _check_letters(validated)
+    letters, appends = _with_defaults(validated)
+    broken, letter_problems = _check_letters(letters)
     flyer_error, flyer_problems = _check_flyer(validated, flyer)
     return LetterBook(
-        letters=validated.letters,
+        letters=letters,
         broken=broken,
         settings_values=_settings_values(validated.settings),
         attachment=flyer if isinstance(flyer, Attachment) else None,
         flyer_error=flyer_error,
         problems=(*letter_problems, *flyer_problems),
+        appends=appends,
     )

@@ -1,4 +1,5 @@
-"""The Log and Referrals tabs: rows that name a contact, and what the Log records happened.
+"""The Log tab: rows that name a contact, and what they record happened (the Referrals tab
+is ``thanks.py``'s).
 
 Each contact's ``Evidence`` (``evidence.py``) comes from its Last contact cell and its Log
 entries: the latest touch its next follow-up is counted from, an intro sent, a reply, a meeting
@@ -49,15 +50,3 @@ def evidence_by_contact(ctx: Context) -> tuple[dict[str, Evidence], Part]:
                 )
         rows.append(simple_row(log_row, log_ids[log_row.ref], errors))
     return found, Part(rows=tuple(rows))
-
-
-def referral_rows(ctx: Context) -> Part:
-    """The Referrals rows' statuses: each must name a contact."""
-    referral_ids = row_ids(ctx.validated.referrals, t.REFERRALS)
-    rows = []
-    for row in ctx.validated.referrals:
-        errors = list(row.errors)
-        if row.model is not None:
-            ctx.resolve(row.model.contact, errors)
-        rows.append(simple_row(row, referral_ids[row.ref], errors))
-    return Part(rows=tuple(rows))

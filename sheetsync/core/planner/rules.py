@@ -19,7 +19,7 @@ from datetime import date
 
 from sheet_template import tabs as t
 from sheetsync.core.models import Contact, Group
-from sheetsync.core.plan import Purpose
+from sheetsync.core.plan import LetterKind, Purpose
 
 #: The purposes of a contact's follow-ups (a group's is "meeting").
 CONTACT_PURPOSES: tuple[Purpose, ...] = (
@@ -42,12 +42,22 @@ def by_drop_in(c: Contact) -> bool:
 
 
 def wants_intro(c: Contact, stage: str) -> bool:
-    """A therapist Prospect reached by email: the article's intro letter."""
-    return (
-        stage == t.PROSPECT
-        and c.category in t.MENTAL_HEALTH_CATEGORIES
-        and c.access_route in (None, t.ROUTE_EMAIL)
-    )
+    """A Prospect reached by email: a therapist (unless the route says otherwise), or a health
+    professional whose Access route is Email. The article's intro letter, one kind each."""
+    if stage != t.PROSPECT:
+        return False
+    if c.category in t.MENTAL_HEALTH_CATEGORIES:
+        return c.access_route in (None, t.ROUTE_EMAIL)
+    return c.category in t.HEALTH_CATEGORIES and c.access_route == t.ROUTE_EMAIL
+
+
+def intro_kind(c: Contact) -> LetterKind:
+    """Which intro letter a contact gets: the article's pitch differs by relationship."""
+    if c.category == t.THERAPIST_SAME:
+        return "intro_busy"
+    if c.category in t.HEALTH_CATEGORIES:
+        return "intro_health"
+    return "intro"
 
 
 def drops_in(c: Contact, stage: str) -> bool:

@@ -97,7 +97,7 @@ def _intro_note(
     assert c is not None
     if not (c.stage == t.PROSPECT and stage == t.PROSPECT):
         return []
-    if c.category not in t.MENTAL_HEALTH_CATEGORIES:
+    if c.category not in t.MENTAL_HEALTH_CATEGORIES and not wants_intro(c, stage):
         return []
     if wants_intro(c, stage) and not c.email:
         return [Remark.NO_EMAIL]
@@ -117,12 +117,16 @@ def _intro_note(
 
 
 def contact_status(
-    ctx: Context, row: Row[Contact], draft: DraftResult | None, undated: bool
+    ctx: Context,
+    row: Row[Contact],
+    draft: DraftResult | None,
+    undated: bool,
+    kit: Sequence[Note] = (),
 ) -> RowStatus:
     """A valid contact's status: what stops its follow-up or draft, or what to do next.
 
     ``draft`` is what this sync plans for it; ``undated`` says its follow-up has no date to
-    count from.
+    count from; ``kit`` is what to do with the GP kit in the drafts.
     """
     c = row.model
     assert c is not None
@@ -137,6 +141,7 @@ def contact_status(
         return RowStatus.of(errors, [Advice(f"paused until {when}: nothing is planned until then")])
     notes: list[Note] = [
         *_intro_note(ctx, row, stage, draft),
+        *kit,
         *_progress(c, ev, ctx),
         *_next_step(c, ev, stage, undated, ctx),
     ]
