@@ -55,7 +55,7 @@ INTRO_BUSY = Letter(
         "Hi {greeting_name},\n"
         "\n"
         "I hope you're well. I'm {your_name}, a therapist at {practice_name} in {local_area}. "
-        "Like you, I work with {who_you_help}, and I specialise in {specialty}.\n"
+        "Like you, I specialise in {specialty}, and I work with {who_you_help}.\n"
         "\n"
         "Established practices like yours often have more enquiries than they can take on, "
         "and people end up waiting or being turned away. I have room for new clients and can "

@@ -38,7 +38,7 @@ def test_goals_count_long_term_relationships_against_targets():
     assert (other.target, other.current, other.gap, other.status) == ((10, 10), 3, 7, "In progress")
     assert (same.target, same.current, same.gap, same.status) == ((1, 2), 1, 0, "Reached")
     assert peer.status == "Not started" and "association" in peer.next_action
-    assert other.next_action.startswith("Decide fit with the 1 you met")
+    assert other.next_action.startswith("Decide fit with the 1 contact you met")
     assert "find 6 more local solo or small-practice therapists" in other.next_action
 
 
@@ -73,7 +73,7 @@ def test_case_study_recipe_needs_gps_from_different_practices():
     assert slots["Nutritionists"].members == ("N1",)
     case = s.goals[4]
     assert case.target == (6, 7) and case.current == 5
-    assert "Invite 1 gps from different practices" in case.next_action
+    assert "Invite 1 GP from another practice" in case.next_action
 
 
 def test_referrals_in_and_out_over_the_window():
@@ -132,4 +132,4 @@ def test_intro_drafts_waiting_are_counted_by_row_not_by_name():
         ]
     )
     other = s.goals[0]
-    assert other.next_action.startswith("Send the 2 intro drafts in Gmail;")
+    assert other.next_action.startswith("Send the 2 intro drafts waiting in your drafts;")

@@ -161,7 +161,7 @@ def _clear_demo(workbook: Path) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from sheetsync.entrypoints.demo import create_demo_workbook
+    from sheetsync.entrypoints.demo import create_demo_workbook, draft_guide
 
     workbook = args.out / "referral-network.xlsx"
     if args.fresh:
@@ -182,6 +182,11 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"  {paths['calendar']}   the follow-ups (import into any calendar app)")
     print(f"  {paths['drafts']}/*.eml   {len(drafts)} drafts (open them in Outlook or Thunderbird)")
     print(f"Created this run: {report.created} (events and drafts)")
+    guide = draft_guide(report.plan.drafts, paths["drafts"])
+    if guide:
+        print()
+        print("The drafts of this run, by kind of letter")
+        print("\n".join(guide))
     return 0
 
 

@@ -7,16 +7,28 @@ out in the template's columns and writes the workbook, its Settings and the flye
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from sheet_template import TEMPLATE
 from sheetsync.adapters.local.workbook_template import write_template
 from sheetsync.core.cells import Cell
+from sheetsync.core.plan import DraftSpec
 from sheetsync.entrypoints.sample_network import SETTINGS_VALUES, records
 
 # SETTINGS_VALUES is the demo's (the benchmark and the tests fill Sheets with it).
-__all__ = ["FLYER_PDF", "SETTINGS_VALUES", "create_demo_workbook", "sample_rows"]
+__all__ = ["FLYER_PDF", "SETTINGS_VALUES", "create_demo_workbook", "draft_guide", "sample_rows"]
+
+#: Each kind of letter as the demo's guide to the drafts names it.
+LETTER_NAMES = {
+    "intro": "Intro: therapist in another specialty",
+    "intro_busy": "Intro: busy therapist in your specialty",
+    "intro_health": "Intro: health professional by email",
+    "gp_cover": "GP kit: cover note for the Practice Manager",
+    "gp_doctors": "GP kit: letter for the doctors",
+    "thanks": "Thank-you for a referral",
+}
 
 
 def sample_rows(today: date) -> dict[str, list[list[Cell]]]:
@@ -53,6 +65,27 @@ FLYER_PDF = (
     b"endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def draft_guide(drafts: Sequence[DraftSpec], folder: Path) -> list[str]:
+    """Where to find each draft this run made, by kind of letter: one line per draft."""
+    from email.parser import BytesHeaderParser
+
+    files: dict[str, Path] = {}
+    parser = BytesHeaderParser()
+    for path in sorted(folder.glob("*.eml")) if folder.is_dir() else ():
+        with path.open("rb") as handle:
+            files[str(parser.parse(handle).get("Message-ID", "")).strip()] = path
+    lines = []
+    order = list(LETTER_NAMES)
+    for draft in sorted(drafts, key=lambda d: (order.index(d.kind), d.label)):
+        path = files.get(draft.message_id)
+        if path is None:
+            continue
+        to = "to print" if draft.to_print else "to " + ", ".join(a for _, a in draft.to)
+        who = draft.label.partition(" - ")[2]
+        lines.append(f"  {LETTER_NAMES[draft.kind]:<44} {who:<28} {to:<36} {path}")
+    return lines
 
 
 def create_demo_workbook(path: Path, today: date) -> None:

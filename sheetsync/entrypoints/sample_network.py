@@ -55,6 +55,7 @@ CONTACTS: list[Record] = [
     dict(
         name="Tom Becker",
         email="tom@beckerpsych.example",
+        phone="02 9555 0101",
         practice="Becker Psychology",
         practice_size="Small",
         category=_OTHER,
@@ -285,6 +286,30 @@ CONTACTS: list[Record] = [
     ),
     dict(name="Jack Wilson", category=t.NUTRITIONIST, stage=t.PROSPECT),
     dict(
+        name="Dr Nora Bell MBBS FRACGP",
+        greeting="Nora",
+        practice="Marrickville Medical Centre",
+        practice_size="Small",
+        category=t.GP,
+        mh_likelihood="High",
+        access_route=t.ROUTE_DROP_IN,
+        stage=t.PROSPECT,
+        notes="No Practice Manager email: the GP kit is one to print",
+    ),
+    dict(
+        name="Helen Park",
+        email="helen@parkfamily.example",
+        phone="02 9555 0142",
+        practice="Park Family Therapy",
+        practice_size="Solo",
+        category=_OTHER,
+        specialty="family therapy",
+        area="Stanmore",
+        stage=t.NURTURING,
+        last_contact=Days(-120),
+        notes="Referred before; gone quiet",
+    ),
+    dict(
         name="Ryan Scott",
         practice="Quick Physio",
         category=t.OTHER_HEALTH,
@@ -365,6 +390,10 @@ LOG: list[Record] = [
 ]
 
 REFERRALS: list[Record] = [
+    # Recent referrals in: each gets a thank-you (its Notes never go into it).
+    dict(date=Days(-3), direction="In", contact="Dr Kavya Rao", notes="Via her clinic wait list"),
+    dict(date=Days(-6), direction="In", contact="Dr James Okafor"),
+    dict(date=Days(-130), direction="In", contact="Helen Park"),
     dict(date=Days(-20), direction="In", contact="Priya Raman"),
     dict(date=Days(-50), direction="Out", contact="Tom Becker", notes="Trauma focus"),
     dict(date=Days(-100), direction="In", contact="Dr Ruth Adler", notes="From her wait list"),

@@ -1,8 +1,8 @@
 """The referral ledger per contact: referrals in and out over the window, and who went quiet.
 
 Each valid contact's Referrals in and Referrals out cells count the Referrals rows that name
-them, dated within Settings > Referral window (months) up to today (blank for none). A contact who referred
-clients in before, and has had no referral and no touch for Settings > Quiet after (days), is
+them, dated within Settings > Referral window (months) up to today (blank for none). A contact
+who referred clients in before, and has had no referral and no touch for Settings > Quiet after (days), is
 a quiet referrer: the Summary names them as people to nurture.
 """
 

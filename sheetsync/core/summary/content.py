@@ -102,4 +102,6 @@ def build_summary(
         last_sync=plan.now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + s.time_zone,
         today=plan.today,
         previous_sync=validated.previous_sync,
+        quiet_referrers=plan.quiet_referrers,
+        quiet_after_days=s.quiet_after_days,
     )

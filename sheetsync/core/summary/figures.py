@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sheetsync.core.plan import Overdue
+from sheetsync.core.plan import Overdue, QuietReferrer
 from sheetsync.core.validation import Problem
 
 #: The goals, one per kind of relationship the article sets a target for.
@@ -80,6 +80,9 @@ class Summary:
     today: date
     #: The "Last sync" the Summary tab showed before this sync ("" if it never ran).
     previous_sync: str = ""
+    #: Referrers gone quiet (``Plan.quiet_referrers``), and after how many days they count so.
+    quiet_referrers: tuple[QuietReferrer, ...] = ()
+    quiet_after_days: int = 90
 
     @property
     def next_actions(self) -> tuple[Goal, ...]:

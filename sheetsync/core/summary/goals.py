@@ -16,6 +16,7 @@ from sheetsync.core.ids import practice_key
 from sheetsync.core.models import Contact, Group, Settings
 from sheetsync.core.plan import Plan
 from sheetsync.core.summary.figures import Goal, Slot
+from sheetsync.core.words import lower_first, plural
 
 _STARTED = {t.PROSPECT, t.CONTACTED, t.MEETING_BOOKED, t.MET}
 
@@ -38,19 +39,28 @@ def _therapist_action(
     stages = Counter(c.stage for c in contacts if c.category == category)
     parts = []
     if stages[t.MET]:
-        parts.append(f"decide fit with the {stages[t.MET]} you met (Nurturing or Not a fit)")
+        met = plural(stages[t.MET], "contact")
+        parts.append(f"decide fit with the {met} you met (Nurturing or Not a fit)")
     if waiting:
-        parts.append(f"send the {waiting} intro drafts in Gmail")
+        parts.append(f"send the {plural(waiting, 'intro draft')} waiting in your drafts")
     if stages[t.CONTACTED]:
-        parts.append(f"follow up {stages[t.CONTACTED]} unanswered intros")
+        parts.append(f"follow up {plural(stages[t.CONTACTED], 'unanswered intro')}")
     more = gap - sum(stages[stage] for stage in _STARTED)
     if more > 0:
         who = (
-            "local solo or small-practice therapists in other specialties"
+            plural(
+                more,
+                "local solo or small-practice therapist in another specialty",
+                "local solo or small-practice therapists in other specialties",
+            )
             if category == t.THERAPIST_OTHER
-            else "busy, established therapists in your specialty who have wait lists"
+            else plural(
+                more,
+                "busy, established therapist in your specialty who has a wait list",
+                "busy, established therapists in your specialty who have wait lists",
+            )
         )
-        parts.append(f"find {more} more {who} (Google, Psychology Today)")
+        parts.append(f"find {who.replace(' ', ' more ', 1)} (Google, Psychology Today)")
     if not parts:
         parts.append("move the meetings you have booked forward")
     text = "; ".join(parts)
@@ -82,6 +92,8 @@ def peer_goal(groups: Sequence[Group], s: Settings) -> Goal:
     exploring = sum(1 for g in peer if g.status == t.GROUP_EXPLORING)
     if joined >= s.goal_peer_groups[0]:
         action = "Keep going to meetings; they are in your calendar."
+    elif exploring == 1:
+        action = "Join the group you are exploring."
     elif exploring:
         action = f"Join one of the {exploring} groups you are exploring."
     else:
@@ -101,9 +113,10 @@ def health_goal(contacts: Sequence[Contact], s: Settings, plan: Plan) -> Goal:
     if current >= s.goal_health[0]:
         action = "Keep in touch; offer a training session for the doctors."
     elif visits:
+        which = "drop-in visit" if visits == 1 else plural(visits, "drop-in visit")
         action = (
-            f"Make the {visits} drop-in visits in your calendar: cover note, "
-            "letter and flyers for the Practice Manager; offer a training session."
+            f"Make the {which} in your calendar: cover note, letter and flyers for the "
+            "Practice Manager; offer a training session."
         )
     else:
         action = (
@@ -118,6 +131,15 @@ def health_goal(contacts: Sequence[Contact], s: Settings, plan: Plan) -> Goal:
         action,
         3,
     )
+
+
+#: Each recipe slot's member, in the singular, for "Invite 1 paediatrician".
+_ONE = {
+    "Solo therapists": "solo therapist",
+    "Paediatricians": "paediatrician",
+    "GPs from different practices": "GP from another practice",
+    "Nutritionists": "nutritionist",
+}
 
 
 def case_study_slots(contacts: Sequence[Contact], s: Settings) -> tuple[Slot, ...]:
@@ -188,7 +210,9 @@ def case_study_goal(slots: Sequence[Slot], groups: Sequence[Group], today: date)
     target = (sum(sl.needed[0] for sl in slots), sum(sl.needed[1] for sl in slots))
     current = sum(min(sl.have, sl.needed[1]) for sl in slots)
     missing = [
-        f"{sl.needed[0] - sl.have} {sl.short.lower()}" for sl in slots if sl.have < sl.needed[0]
+        plural(sl.needed[0] - sl.have, _ONE.get(sl.short, sl.short), lower_first(sl.short))
+        for sl in slots
+        if sl.have < sl.needed[0]
     ]
     started = running(groups, today)
     if missing:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from sheet_template import tabs as t
 from sheetsync.core.cells import Cell
 from sheetsync.core.summary.figures import GOAL_COUNT, Summary, range_text
+from sheetsync.core.summary.ledger import quiet_referrer_rows
 from sheetsync.core.validation import Problem
 
 Rows = list[list[Cell]]
@@ -120,5 +121,14 @@ def _problems(summary: Summary) -> Rows:
 
 def summary_grid(summary: Summary) -> Rows:
     """The Summary tab as rows of cells; the goal table starts at ``GOAL_HEADER_ROW``."""
-    sections = (_goals, _next_actions, _pipeline, _overdue, _case_study, _referrals, _problems)
+    sections = (
+        _goals,
+        _next_actions,
+        _pipeline,
+        _overdue,
+        _case_study,
+        _referrals,
+        quiet_referrer_rows,
+        _problems,
+    )
     return [row for section in sections for row in section(summary)]
