@@ -23,17 +23,18 @@ from sheetsync.core.models import LetterTemplate, Settings
 from sheetsync.core.plan import Attachment, Flyer, FlyerProblem, LetterKind, RowAppend
 from sheetsync.core.validation import Problem, Validated
 
-#: What to fill when a placeholder has no value, by placeholder.
+#: Where to fill a placeholder that has no value, by placeholder.
 _PLACEHOLDER_HINTS = {
-    "your_name": " (fill Settings > Your name)",
-    "practice_name": " (fill Settings > Practice name)",
-    "your_email": " (fill Settings > Your email)",
-    "specialty": " (fill Settings > Your specialty)",
-    "who_you_help": " (fill Settings > Who you help)",
-    "website": " (fill Settings > Website URL)",
-    "local_area": " (fill Settings > Local area)",
-    "practice": " (fill the Practice column)",
-    "area": " (fill the Area column)",
+    "your_name": "Settings > Your name",
+    "practice_name": "Settings > Practice name",
+    "your_email": "Settings > Your email",
+    "specialty": "Settings > Your specialty",
+    "who_you_help": "Settings > Who you help",
+    "website": "Settings > Website URL",
+    "local_area": "Settings > Local area",
+    "first_appointment": "Settings > First appointment within",
+    "practice": "the Practice column",
+    "area": "the Area column",
 }
 _LABELS: Mapping[LetterKind, str] = {
     "intro": "Intro letter",
@@ -92,8 +93,9 @@ class LetterBook:
         filled = {**self.settings_values, **values}
         if names := missing((letter.subject, letter.body), filled):
             error: LetterError = no_value(names)
-            hints = "".join(_PLACEHOLDER_HINTS.get(name, "") for name in dict.fromkeys(names))
-            return DraftBlocked(f"{_LABELS[kind]} not drafted: {error}{hints}")
+            places = [_PLACEHOLDER_HINTS[name] for name in names if name in _PLACEHOLDER_HINTS]
+            hint = f" (fill {', '.join(places)})" if places else ""
+            return DraftBlocked(f"{_LABELS[kind]} not drafted: {error}{hint}")
         return Rendered(letter.subject.format_map(filled), letter.body.format_map(filled))
 
 

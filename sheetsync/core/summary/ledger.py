@@ -12,8 +12,7 @@ def quiet_referrer_rows(summary: Summary) -> list[list[Cell]]:
     quiet = summary.quiet_referrers
     days = summary.quiet_after_days
     heading = (
-        f"Referrers gone quiet (no referral and no touch for {plural(days, 'day')}): "
-        f"{len(quiet)}"
+        f"Referrers gone quiet (no referral and no touch for {plural(days, 'day')}): {len(quiet)}"
     )
     rows: list[list[Cell]] = [[], [heading]]
     if not quiet:
