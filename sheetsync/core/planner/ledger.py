@@ -2,8 +2,8 @@
 
 Each valid contact's Referrals in and Referrals out cells count the Referrals rows that name
 them, dated within Settings > Referral window (months) up to today (blank for none). A contact
-who referred clients in before, and has had no referral and no touch for Settings > Quiet after (days), is
-a quiet referrer: the Summary names them as people to nurture.
+who referred clients in before, and has had no referral and no touch for Settings > Quiet after
+(days), is a quiet referrer: the Summary names them as people to nurture.
 """
 
 from __future__ import annotations
