@@ -4,6 +4,7 @@ referral ledger: pure data in, plan out."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 from builders import NOW, snapshot
 
@@ -131,7 +132,7 @@ def test_nurture_ideas_rotate_and_say_how_to_reach_the_contact():
             assert part in event.description
         seen.append(event.suggestion)
         log = [*log, {"date": TODAY - timedelta(days=20 + n), "contact": "Ana Silva"}]
-    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a != b for a, b in pairwise(seen))
     assert set(seen) == set(IDEAS)
     # Contacts start at different ideas, so one day's touches are not all alike.
     assert len({idea_for(f"C{n:04d}", 0) for n in range(1, 9)}) > 1

@@ -79,12 +79,12 @@ def draft_guide(drafts: Sequence[DraftSpec], folder: Path) -> list[str]:
     lines = []
     order = list(LETTER_NAMES)
     for draft in sorted(drafts, key=lambda d: (order.index(d.kind), d.label)):
-        path = files.get(draft.message_id)
-        if path is None:
+        found = files.get(draft.message_id)
+        if found is None:
             continue
         to = "to print" if draft.to_print else "to " + ", ".join(a for _, a in draft.to)
         who = draft.label.partition(" - ")[2]
-        lines.append(f"  {LETTER_NAMES[draft.kind]:<44} {who:<28} {to:<36} {path}")
+        lines.append(f"  {LETTER_NAMES[draft.kind]:<44} {who:<28} {to:<36} {found}")
     return lines
 
 
