@@ -252,9 +252,12 @@ def test_good_flyer_is_attached_once_fixed(world: World) -> None:
 
     assert not any(p.tab == "Settings" for p in second.problems)
     drafts = world.drafts()
-    assert nk.letters(drafts) == ["gp_cover", "intro"]
-    assert nk.attachments(drafts) == [("flyer.pdf", FLYER_PDF)]
-    assert world.status(nk.GP["name"]) == "OK"
+    assert nk.letters(drafts) == ["gp_cover", "gp_doctors", "intro"]
+    assert nk.attachments(drafts) == [("flyer.pdf", FLYER_PDF)]  # on the cover note alone
+    assert world.status(nk.GP["name"]) == (
+        "OK: GP kit in your drafts: send the cover note and the letter for the doctors to the "
+        "Practice Manager"
+    )
 
 
 def test_a_link_inside_the_folder_is_followed(world: World) -> None:
@@ -296,7 +299,8 @@ def test_no_flyer_set_drafts_cover_notes_without_one(world: World) -> None:
     report = world.sync()
     assert not any(p.tab == "Settings" for p in report.problems)
     drafts = world.drafts()
-    assert nk.letters(drafts) == ["gp_cover", "intro"] and nk.attachments(drafts) == []
+    assert nk.letters(drafts) == ["gp_cover", "gp_doctors", "intro"]
+    assert nk.attachments(drafts) == []
 
 
 # -- the folder itself --------------------------------------------------------------------------
@@ -459,7 +463,14 @@ GP_ROWS = [
     {**nk.GP, "row_id": "C0001"},
     {**nk.GP, "row_id": "C0002", "name": "Dr Ben Ito"},
     # A practice whose cover note was drafted already: nothing is to carry the flyer there.
-    {**nk.GP, "row_id": "C0003", "name": "Dr Old", "practice": "Northside", "draft_id": "r9"},
+    {
+        **nk.GP,
+        "row_id": "C0003",
+        "name": "Dr Old",
+        "practice": "Northside",
+        "draft_id": "r9",
+        "doctors_letter_id": "r10",
+    },
     {**nk.THERAPIST, "row_id": "C0004"},
 ]
 
@@ -489,9 +500,17 @@ def test_planner_with_a_flyer_problem_drafts_no_cover_note_and_marks_its_rows():
         f"Error: Settings > Flyer file: {reason}; no GP cover note is drafted until it is fixed"
     )
     assert statuses["C0001"] == statuses["C0002"] == expected
-    assert statuses["C0003"] == "OK" and statuses["C0004"].startswith("OK")
+    assert statuses["C0003"].startswith("OK: GP kit in your drafts")
+    assert statuses["C0004"].startswith("OK")
     # The visit is still planned: the cover note is printed for it too.
     assert any(e.purpose == "drop-in" for e in plan.events)
+    # A practice given its cover note before the letter for the doctors existed gets that
+    # letter now: it carries no flyer, so the flyer's problem does not hold it back.
+    older = [{**row, "doctors_letter_id": None} for row in GP_ROWS]
+    validated = validate(snapshot(contacts=older, settings={"Flyer file": "flyer.pdf"}))
+    plan = make_plan(validated, NS, builders.NOW, FlyerProblem(reason))
+    (letter,) = [d for d in plan.drafts if d.kind == "gp_doctors"]
+    assert [r.row_number for r in letter.refs] == [4]
 
 
 def test_planner_with_a_refused_flyer_name_reports_it_once_and_marks_the_rows():
@@ -511,6 +530,7 @@ def test_planner_attaches_the_loaded_flyer_to_cover_notes_only():
     plan = make_plan(validated, NS, builders.NOW, flyer)
     by_kind = {d.kind: d for d in plan.drafts}
     assert by_kind["gp_cover"].attachment == flyer and by_kind["intro"].attachment is None
+    assert by_kind["gp_doctors"].attachment is None
     assert not [p for p in plan.problems if p.tab == "Settings"]
 
 

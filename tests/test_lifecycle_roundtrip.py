@@ -136,7 +136,8 @@ def test_a_contact_goes_from_prospect_to_nurturing_by_what_is_recorded(tmp_path)
     net = Network(workbook(tmp_path))
     # Day 1: the intro is drafted, nothing is in the calendar for Ana yet.
     first = net.sync(DAY1)
-    assert first.drafts["created"] == 2  # Ana's intro, Harbour Medical's cover note
+    # Ana's intro, Harbour Medical's GP kit: its cover note and its letter for the doctors.
+    assert first.drafts["created"] == 3
     assert net.cell("Contacts", "Ana Silva", "Sync status").startswith("OK: intro drafted")
     assert "Follow up intro: Ana Silva" not in net.events()
     again = net.sync(DAY1)

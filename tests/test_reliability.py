@@ -246,7 +246,7 @@ class State:
     events: dict[tuple[str, str], tuple[Any, ...]]
     #: Message-ID -> what the draft holds.
     drafts: dict[str, tuple[Any, ...]]
-    #: Per network tab, each row's sync-owned cells (Draft ID as the draft's Message-ID).
+    #: Per network tab, each row's sync-owned cells (each draft's cell as its Message-ID).
     owned: dict[str, Rows]
     #: Every user-entered cell, by position.
     user: dict[str, Rows]
@@ -279,10 +279,10 @@ def capture(server: FakeGoogle, sid: str) -> State:
     for name in NETWORK_TABS:
         rows, _ = split_cells(tabs[name], name)
         header = [h for h in tabs[name][0] if h in TEMPLATE.tab(name).sync_owned_headers]
-        for ids_header in ("Draft ID", "Thread ID"):
-            if ids_header not in header:
+        for recorded in ("Draft ID", "Doctors' letter ID", "Thanks draft ID", "Thread ID"):
+            if recorded not in header:
                 continue
-            column = header.index(ids_header)
+            column = header.index(recorded)
             for row in rows:
                 value = str(row[column])
                 if value and value != "sent":

@@ -52,8 +52,8 @@ KIT_TO_PRINT = Advice(
     "practice, with the flyers"
 )
 KIT_TO_SEND = Advice(
-    "GP kit in your drafts: send the cover note (flyer attached) and the letter for the "
-    "doctors to the Practice Manager"
+    "GP kit in your drafts: send the cover note and the letter for the doctors to the "
+    "Practice Manager"
 )
 
 
@@ -114,7 +114,7 @@ def plan_drafts(ctx: Context, letters: LetterBook) -> Drafts:
             results.update((r.ref, result) for r in pending)
         waiting = [r for r in rows if not as_text(r.synced.get(DOCTORS_CELL))]
         if waiting:
-            letter = _doctors_letter(ctx, letters, key, kit, waiting, sender)
+            letter = _doctors_letter(ctx, letters, key, kit, waiting, sender, bool(pending))
             result = _keep(letter, drafts)
             doctors.update((r.ref, result) for r in waiting)
         for r in rows:
@@ -226,10 +226,17 @@ def _doctors_letter(
     kit: _Kit,
     pending: Sequence[Row[Contact]],
     sender: Sender,
+    with_cover: bool,
 ) -> DraftSpec | DraftBlocked:
-    """One practice's letter for the doctors, which the cover note says comes with it."""
+    """One practice's letter for the doctors, which the cover note says comes with it.
+
+    ``with_cover`` says its cover note is still to be drafted too (not drafted before).
+    """
     letter = letters.render("gp_doctors", kit.values())
     if isinstance(letter, DraftBlocked):
         return letter
+    if letters.flyer_error and with_cover:
+        # The kit goes out whole: while its flyer cannot be attached, neither letter is drafted.
+        return DraftBlocked(letters.flyer_error)
     mid = ids.message_id(ctx.namespace, key, "gp_doctors")
     return kit.draft(mid, "gp_doctors", pending, sender, letter, "gp_doctors")
