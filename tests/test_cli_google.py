@@ -47,7 +47,8 @@ def test_init_google_then_sync_sheet_through_the_endpoint_option(server, capsys,
     assert "Rows with problems: 6" in first
     assert re.search(r"API requests: .*sheets 3", first)
     assert server.calendar_events("primary")
-    assert len(server.gmail_drafts()) == 6
+    # 4 intros (one per relationship kind), 4 GP kits of 2 letters each, 1 thank-you.
+    assert len(server.gmail_drafts()) == 13
 
     assert main([*args, "--flyer-dir", str(tmp_path)]) == 0
     second = capsys.readouterr().out
