@@ -168,9 +168,11 @@ def _sync_once(
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
     identity, settings_rows = _identity(validated, snapshot, backend.sheet.namespace)
     writes = [*writes, *identity]
-    # An older Sheet gains the template's newer columns when a write first needs one.
+    # An older Sheet gains the template's newer columns (see ``columns_to_add``).
     changes = SheetChanges(
-        cells=writes, columns=columns_to_add(snapshot, writes), rows=settings_rows
+        cells=writes,
+        columns=columns_to_add(snapshot),
+        rows=(*plan.row_appends, *settings_rows),
     )
     # What the store already knows it will refuse (rows it cannot address safely): asked
     # before the Summary is built, so that this sync's Summary lists them.

@@ -1,5 +1,5 @@
 """Ids that survive a copy: Settings > Sheet identity, recorded by the first sync, and the
-template's newer columns added to an older Sheet when a write first needs one.
+template's newer columns added to an older Sheet by its first sync after an upgrade.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_an_older_settings_tab_gains_the_row(tmp_path: Path):
     assert sync(path).write_report.rows_appended == 0  # once
 
 
-def test_an_older_google_sheet_gains_thread_id_when_the_first_draft_needs_it(tmp_path):
+def test_an_older_google_sheet_gains_the_newer_columns_on_its_first_sync(tmp_path):
     with FakeGoogle(seed=8) as server:
         sid = demo_sheet(server)
         ss = server.spreadsheet(sid).by_title("Contacts")
@@ -90,7 +90,8 @@ def test_an_older_google_sheet_gains_thread_id_when_the_first_draft_needs_it(tmp
         report = run_sync(backend(server, sid, tmp_path), NOW)
         assert report.drafts["created"] > 0
         assert server.sheet_rows(sid, "Contacts")[0][-1] == "Thread ID"
+        assert run_sync(backend(server, sid, tmp_path), NOW).write_report.columns_added == 0
         threads = [r["Thread ID"] for r in rows_by_name(server, sid, "Contacts").values()]
         assert sum(1 for value in threads if value) == report.drafts["created"] - sum(
-            1 for d in report.plan.drafts if d.kind != "intro"
+            1 for d in report.plan.drafts if not d.kind.startswith("intro")
         )

@@ -48,7 +48,8 @@ def by_kind(workbook: Path) -> dict[str, list[EmailMessage]]:
 def body(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
-    return str(part.get_content())
+    # Local drafts have CRLF line ends, as RFC 5322 asks; compare text by its lines.
+    return str(part.get_content()).replace("\r\n", "\n")
 
 
 def sync(workbook: Path, now: datetime = NOW):
@@ -225,7 +226,6 @@ def test_an_older_workbook_drafts_from_the_default_letters_it_lacks(tmp_path: Pa
     assert appended == {"intro_busy", "intro_health", "gp_doctors", "thanks"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs the p-meta write path")
 def test_an_older_workbook_gains_the_new_letters_and_keeps_its_edited_ones(
     tmp_path: Path,
 ) -> None:

@@ -216,8 +216,6 @@ class Plan:
     stages: Mapping[RowRef, str] = field(default_factory=dict)
     #: What keeps this Sheet's event ids and Message-IDs apart from other Sheets'.
     namespace: str = ""
-    #: Template columns an older Sheet lacks, for the sync to add.
-    column_adds: tuple[ColumnAdd, ...] = ()
     #: Rows for the sync to add (default letters missing from the Templates tab).
     row_appends: tuple[RowAppend, ...] = ()
     #: Contacts who referred before and have gone quiet: the Summary names them to nurture.

@@ -129,20 +129,24 @@ def compose(
     return writes, problems
 
 
-def columns_to_add(snapshot: Snapshot, writes: Sequence[CellWrite]) -> tuple[ColumnAdd, ...]:
-    """The template columns an older Sheet lacks that ``writes`` need, in template order.
+def columns_to_add(snapshot: Snapshot) -> tuple[ColumnAdd, ...]:
+    """The template columns an older Sheet lacks, in template order, for the sync to add.
 
-    Only a column that is both missing and written is added: an older Sheet gains Intro sent
-    the day an intro is found sent, not on its first sync after an upgrade.
+    Every column the template added later (``Column.added_later``) that a tab of the Sheet
+    does not have: the first sync after an upgrade gives the Sheet its new shape, so that the
+    person finds the new columns (Greeting, Paused until) and the sync can keep what it
+    found (Intro sent, Thread ID). Once added there is nothing to add: a steady-state sync
+    adds none.
     """
-    wanted = {(w.ref.tab, w.key) for w in writes}
     adds: list[ColumnAdd] = []
-    for tab_name in dict.fromkeys(tab for tab, _ in wanted):
-        tab = TEMPLATE.tab(tab_name)
-        present = column_map(snapshot.table(tab_name), tab)
+    for tab in TEMPLATE.tabs:
+        table = snapshot.tables.get(tab.name)
+        if table is None or not any(c.added_later for c in tab.columns):
+            continue
+        present = column_map(table, tab)
         adds += [
-            ColumnAdd(tab_name, c.key)
+            ColumnAdd(tab.name, c.key)
             for c in tab.columns
-            if (tab_name, c.key) in wanted and c.key not in present and c.added_later
+            if c.added_later and c.key not in present
         ]
     return tuple(adds)
