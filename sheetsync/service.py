@@ -87,8 +87,12 @@ def run_sync(
     now: datetime,
     dry_run: bool = False,
     timer: Callable[[], float] = time.perf_counter,
+    fleet_notice: str = "",
 ) -> SyncReport:
     """Sync once. ``now`` is the time of the sync (timezone-aware).
+
+    ``fleet_notice`` is a line about the Sheet's daily sync in a fleet (paused, or its last
+    run failed: ``core.fleet.tenants.fleet_notice``), written at the foot of the Summary tab.
 
     A sync that changes things holds its Sheet throughout (a second one is refused with
     ``SyncInProgressError``) and first asks every port whether it can write, so a read-only
@@ -96,11 +100,11 @@ def run_sync(
     reads: it needs neither.
     """
     if dry_run:
-        return _sync_once(backend, now, True, timer)
+        return _sync_once(backend, now, True, timer, fleet_notice)
     for port in (backend.sheet, backend.calendar, backend.mailbox):
         port.check_writable()
     with backend.sheet.exclusive():
-        return _sync_once(backend, now, False, timer)
+        return _sync_once(backend, now, False, timer, fleet_notice)
 
 
 def load_flyer(name: str, flyers: Flyers | None) -> Flyer:
@@ -131,6 +135,7 @@ def _sync_once(
     now: datetime,
     dry_run: bool,
     timer: Callable[[], float],
+    fleet_notice: str = "",
 ) -> SyncReport:
     timings: dict[str, float] = {}
     start = timer()
@@ -190,7 +195,11 @@ def _sync_once(
     )
     if not dry_run:
         start = timer()
-        changes = replace(changes, summary=summary_grid(summary))
+        grid = summary_grid(summary)
+        if fleet_notice:
+            # Below the computed Summary, so its layout (and the chart anchored to it) stays.
+            grid = [*grid, [], ["Daily sync", fleet_notice]]
+        changes = replace(changes, summary=grid)
         report.write_report = backend.sheet.write(snapshot, changes)
         # Found while writing, after the Summary went out: in the report, and in the next
         # sync's Summary if they are still there.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -36,6 +37,10 @@ class RequestRecord:
     dropped: bool = False
     fault: str | None = None
     body: Any = field(default=None, repr=False)
+    #: When the request arrived, by the server's clock (a test may give it a virtual one).
+    at: datetime | None = None
+    #: The user (``sub``) whose token the request carried, for tokens the fake's OAuth issued.
+    principal: str | None = None
 
     @property
     def envelope(self) -> bool:

@@ -40,6 +40,8 @@ from .faults import DROP, DROP_AFTER, Fault, FaultInjector, Injected, fault_for_
 from .fields import apply_mask, parse_mask
 from .gmail_api import GmailApi, GmailMessage
 from .log import Hook, Matcher, RequestInfo, RequestRecord, matches
+from .oauth_api import PATHS as OAUTH_PATHS
+from .oauth_api import OAuthApi
 from .sheets_api import SheetsApi, Spreadsheet, sort_key
 
 if TYPE_CHECKING:
@@ -158,7 +160,8 @@ class FakeGoogle:
         self.sheets = SheetsApi(ids, self._now)
         self.calendar = CalendarApi(ids, self._now, user_email)
         self.gmail = GmailApi(ids, self._now, user_email)
-        self.drive = DriveApi(self.sheets)
+        self.oauth = OAuthApi(self._now)
+        self.drive = DriveApi(self.sheets, self.oauth.principal)
         self.faults = FaultInjector(seed)
         self._handlers: dict[str, Handler] = {
             **self.sheets.handlers(),
@@ -266,6 +269,8 @@ class FakeGoogle:
         try:
             with self._lock:
                 try:
+                    if path in OAUTH_PATHS:
+                        return self._oauth(req, path)
                     if path in _BATCH_PATHS:
                         return self._batch(req, path)
                     return self._unit(req, inner=False)
@@ -275,7 +280,16 @@ class FakeGoogle:
             self.internal_errors.append(traceback.format_exc())
             return _error_outcome(ApiError(500, "fakegoogle internal error", reason="backendError"))
 
-    def _record(self, api: str, req: Incoming, inner: bool) -> RequestRecord:
+    def _oauth(self, req: Incoming, path: str) -> Outcome:
+        record = self._record("oauth", req, inner=False)
+        parts = urllib.parse.urlsplit(req.target)
+        reply = self.oauth.handle(path, req.method, parts.query, req.body, req.headers)
+        record.status = reply.status
+        return Outcome(reply.status, [("Content-Type", JSON_TYPE)], json.dumps(reply.body).encode())
+
+    def _record(
+        self, api: str, req: Incoming, inner: bool, principal: str | None = None
+    ) -> RequestRecord:
         parts = urllib.parse.urlsplit(req.target)
         self._seq += 1
         record = RequestRecord(
@@ -286,13 +300,17 @@ class FakeGoogle:
             query=urllib.parse.parse_qs(parts.query, keep_blank_values=True),
             inner=inner,
             authorized="authorization" in req.headers,
+            at=self.clock(),
+            principal=self.oauth.principal(req.headers) or principal,
         )
         self._log.append(record)
         self._changed.notify_all()
         return record
 
-    def _unit(self, req: Incoming, inner: bool) -> Outcome:
-        record = self._record(_api_of(urllib.parse.urlsplit(req.target).path), req, inner)
+    def _unit(self, req: Incoming, inner: bool, principal: str | None = None) -> Outcome:
+        record = self._record(
+            _api_of(urllib.parse.urlsplit(req.target).path), req, inner, principal
+        )
         spec: MethodSpec | None = None
         path_values: dict[str, str] = {}
         route_error: ApiError | None = None
@@ -324,6 +342,17 @@ class FakeGoogle:
                     return _DROPPED
                 record.status = fault.status
                 return _error_outcome(fault.error())
+        if self.oauth.refuses(req.headers):
+            # A token this fake issued that expired or was revoked, as Google answers it.
+            record.status = 401
+            return _error_outcome(
+                ApiError(
+                    401,
+                    "Request had invalid authentication credentials.",
+                    reason="authError",
+                    status="UNAUTHENTICATED",
+                )
+            )
         outcome = self._execute(
             spec, path_values, route_error or body_error, record, req, body, media, media_type
         )
@@ -444,7 +473,9 @@ class FakeGoogle:
         answers = []
         for part in inner:
             outcome = self._unit(
-                Incoming(part.method, part.target, part.headers, part.body), inner=True
+                Incoming(part.method, part.target, part.headers, part.body),
+                inner=True,
+                principal=envelope.principal,
             )
             if outcome.dropped:
                 # One inner call losing its connection loses the whole batch response; the
@@ -875,6 +906,15 @@ class FakeGoogle:
             )
             assert reply is not None
             return int(reply["createDeveloperMetadata"]["developerMetadata"]["metadataId"])
+
+    # ---- OAuth and Drive sharing state helpers ----------------------------------------
+
+    def share_sheet(self, spreadsheet_id: str, email: str, role: str = "writer") -> str:
+        """Share a spreadsheet with a Google account (see ``drive_api``); returns its sub."""
+        with self._lock:
+            sub = self.oauth.add_user(email)
+            self.drive.share(spreadsheet_id, sub, role)
+            return sub
 
     # ---- Calendar state helpers -------------------------------------------------------
 
