@@ -8,6 +8,11 @@ locally with ``functions-framework --target sync_http`` (local backend by defaul
 * ``sync_pubsub``: the same sync, triggered by a Pub/Sub message (CloudEvent), ditto.
 * ``addon``: the Google Workspace add-on endpoint, answering with Card v1 JSON
   (``sheetsync.entrypoints.addon``).
+* ``fleet_dispatch``, ``fleet_worker``: many therapists' Sheets on one deployment: Cloud
+  Scheduler's hourly dispatch onto Cloud Tasks, and the worker each task calls
+  (``sheetsync.entrypoints.fleet_functions``).
+* ``oauth_callback``: where Google sends a user back from the daily sync's consent
+  (``sheetsync.entrypoints.oauth_callback``).
 
 Those modules import only the standard library and the package's settings and errors; the
 sync, its backends, pydantic, the Google libraries and the card builders load on first use,
@@ -21,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import functions_framework
 
 from sheetsync.entrypoints import addon as addon_endpoint
-from sheetsync.entrypoints import scheduled
+from sheetsync.entrypoints import fleet_functions, scheduled
+from sheetsync.entrypoints import oauth_callback as consent
 from sheetsync.entrypoints.web import HttpResponse
 
 if TYPE_CHECKING:
@@ -44,3 +50,21 @@ def sync_pubsub(cloud_event: Any) -> None:
 def addon(request: flask.Request) -> HttpResponse:
     """The Workspace add-on endpoint."""
     return addon_endpoint.addon(request)
+
+
+@functions_framework.http
+def fleet_dispatch(request: flask.Request) -> HttpResponse:
+    """The fleet's hourly dispatch (Cloud Scheduler)."""
+    return fleet_functions.fleet_dispatch(request)
+
+
+@functions_framework.http
+def fleet_worker(request: flask.Request) -> HttpResponse:
+    """One tenant's sync (Cloud Tasks)."""
+    return fleet_functions.fleet_worker(request)
+
+
+@functions_framework.http
+def oauth_callback(request: flask.Request) -> HttpResponse:
+    """The daily sync's consent callback (Google redirects the browser here)."""
+    return consent.oauth_callback(request)

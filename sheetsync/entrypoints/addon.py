@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sheetsync.config import Config
-from sheetsync.entrypoints import backends
+from sheetsync.entrypoints import backends, fleet_addon
 from sheetsync.entrypoints.addon_event import (
     MALFORMED,
     AddonEvent,
@@ -31,6 +31,8 @@ from sheetsync.errors import BadRequestError
 
 if TYPE_CHECKING:
     import flask
+
+    from sheetsync.fleet_config import FleetConfig
 
 T = TypeVar("T")
 
@@ -111,9 +113,18 @@ def _addon_answer(config: Config, event: AddonEvent) -> dict[str, Any]:
     if early is not None:
         return early
     endpoint = config.addon_audience or ""
+    fleet = fleet_addon.fleet_for(config)
+    if fleet is not None:
+        answer = _fleet_answer(config, fleet, event)
+        if answer is not None:
+            return answer
     backend = backends.backend_for(config, event.spreadsheet_id, event.user_token)
     dry_run = event.action != "sync"
-    report = within_budget(lambda: backends.run(backend, dry_run), config.addon_time_budget_s)
+    # A sync the add-on runs itself tells the Summary about a paused or failing daily sync.
+    notice = fleet_addon.sheet_notice(config, fleet, event) if fleet and not dry_run else ""
+    report = within_budget(
+        lambda: backends.run(backend, dry_run, notice), config.addon_time_budget_s
+    )
     if report is None:
         if not dry_run:
             return _wrap(cards.still_running_card(config.addon_time_budget_s, endpoint), event)
@@ -127,7 +138,20 @@ def _addon_answer(config: Config, event: AddonEvent) -> dict[str, Any]:
         return _wrap(cards.sync_result_card(report, endpoint), event)
     if event.action == "preview":
         return _wrap(cards.preview_card(report, endpoint), event, push=True)
-    return _wrap(cards.homepage_card(report.summary, endpoint), event)
+    extra = fleet_addon.status_sections(config, fleet, event) if fleet else []
+    return _wrap(cards.homepage_card(report.summary, endpoint, extra), event)
+
+
+def _fleet_answer(config: Config, fleet: FleetConfig, event: AddonEvent) -> dict[str, Any] | None:
+    """The answer to a fleet action (Turn on/off, a queued Sync now); None: sync as before."""
+    if event.action == "fleet_on":
+        return _wrap(fleet_addon.turn_on(config, fleet, event), event)
+    if event.action == "fleet_off":
+        return _wrap(fleet_addon.turn_off(config, fleet, event), event)
+    if event.action == "sync":
+        queued = fleet_addon.sync_now(config, fleet, event)
+        return _wrap(queued, event) if queued is not None else None
+    return None
 
 
 def addon(request: flask.Request) -> HttpResponse:

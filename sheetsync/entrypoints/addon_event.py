@@ -18,7 +18,7 @@ from sheetsync.core.ids import check_spreadsheet_id
 from sheetsync.errors import BadRequestError
 
 #: What a button's ``action`` parameter may say (see ``sheetsync.entrypoints.cards``).
-AddonAction = Literal["sync", "preview", "home", "grant_access"]
+AddonAction = Literal["sync", "preview", "home", "grant_access", "refresh", "fleet_on", "fleet_off"]
 
 #: An OAuth bearer token (RFC 6750, b64token), as Google's "ya29...." access tokens are.
 _BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]{1,4096}=*")
@@ -40,6 +40,8 @@ class AddonEvent:
     file_scope: bool
     spreadsheet_id: str | None
     user_token: str | None = None
+    #: ``commonEventObject.timeZone.id``: the user's time zone (an IANA name, unchecked).
+    time_zone: str | None = None
 
 
 def system_id_token(event: Mapping[str, Any]) -> str | None:
@@ -63,10 +65,12 @@ def parse_addon_event(event: Mapping[str, Any]) -> AddonEvent:
     if spreadsheet_id is not None:
         check_spreadsheet_id(spreadsheet_id, MALFORMED + "sheets.id")
     parameters = body.common.parameters
+    zone = body.common.time_zone
     return AddonEvent(
         action=parameters.action if parameters else None,
         sheets_present=sheets is not None,
         file_scope=sheets.file_scope if sheets else False,
         spreadsheet_id=spreadsheet_id,
         user_token=user_token or None,
+        time_zone=zone.id if zone else None,
     )

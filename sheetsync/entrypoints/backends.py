@@ -61,9 +61,11 @@ def backend_for(
     return bootstrap.backend_for(config, spreadsheet_id, user_token)
 
 
-def run(backend: Backend, dry_run: bool) -> SyncReport:
-    """One sync of ``backend``, now."""
+def run(backend: Backend, dry_run: bool, fleet_notice: str = "") -> SyncReport:
+    """One sync of ``backend``, now (``fleet_notice``: see ``service.run_sync``)."""
     # Looked up at call time so that the sync loads on first use, not at cold start.
     from sheetsync import bootstrap, service
 
-    return service.run_sync(backend, bootstrap.utc_now(), dry_run=dry_run)
+    return service.run_sync(
+        backend, bootstrap.utc_now(), dry_run=dry_run, fleet_notice=fleet_notice
+    )

@@ -14,6 +14,7 @@ instead of bold text, and nobody can inject a link into the sidebar by typing it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
@@ -100,8 +101,11 @@ def _problems_section(count: int) -> Json:
 # --- cards --------------------------------------------------------------------------------------
 
 
-def homepage_card(summary: Summary, endpoint: str) -> Json:
-    """The sidebar's home: goals, next actions, overdue follow-ups, problems, and the buttons."""
+def homepage_card(summary: Summary, endpoint: str, extra: Sequence[Json] = ()) -> Json:
+    """The sidebar's home: goals, next actions, overdue follow-ups, problems, and the buttons.
+
+    ``extra`` sections (the fleet's "Daily sync", ``fleet_cards``) go above the buttons.
+    """
     return card(
         "sheetsync: your referral network",
         f"Last sync: {esc(summary.previous_sync or 'not yet')}",
@@ -110,6 +114,7 @@ def homepage_card(summary: Summary, endpoint: str) -> Json:
             _next_actions_section(summary),
             _overdue_section(summary),
             _problems_section(len(summary.problems)),
+            *extra,
             _main_buttons(endpoint),
         ],
     )

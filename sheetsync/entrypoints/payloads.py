@@ -105,8 +105,13 @@ class _Parameters(Payload):
     action: AddonAction | None = None
 
 
+class _TimeZone(Payload):
+    id: NotBlank | None = None
+
+
 class _Common(Payload):
     parameters: _Parameters | None = None
+    time_zone: _TimeZone | None = Field(None, alias="timeZone")
 
 
 class _Authorization(Payload):
@@ -130,6 +135,8 @@ class AddonEventBody(Payload):
         "commonEventObject": "commonEventObject is missing or not an object",
         "commonEventObject.parameters": "commonEventObject.parameters must be an object",
         "commonEventObject.parameters.action": "unknown action parameter",
+        "commonEventObject.timeZone": "commonEventObject.timeZone must be an object",
+        "commonEventObject.timeZone.id": "commonEventObject.timeZone.id must be a string",
         "authorizationEventObject": "authorizationEventObject must be an object",
         "authorizationEventObject.userOAuthToken": "userOAuthToken must be a string",
         "sheets": "sheets must be an object",
