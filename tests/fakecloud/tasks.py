@@ -170,8 +170,11 @@ class FakeCloudTasks:
         http = proto.http_request
         if not http.url.startswith(("https://", "http://")):
             raise Abort(grpc.StatusCode.INVALID_ARGUMENT, "HttpRequest.url is invalid.")
-        if http.http_method != target_types.HttpMethod.POST and http.body:
-            raise Abort(grpc.StatusCode.INVALID_ARGUMENT, "Body is only allowed for POST.")
+        methods = target_types.HttpMethod
+        # An unset method is POST, Cloud Tasks' default; a body needs POST, PUT or PATCH.
+        with_body = (methods.HTTP_METHOD_UNSPECIFIED, methods.POST, methods.PUT, methods.PATCH)
+        if http.body and http.http_method not in with_body:
+            raise Abort(grpc.StatusCode.INVALID_ARGUMENT, "A body needs POST, PUT or PATCH.")
         oidc = http.oidc_token if "oidc_token" in http else None
         if oidc is not None and not oidc.service_account_email:
             raise Abort(grpc.StatusCode.INVALID_ARGUMENT, "OidcToken needs a service account.")
