@@ -41,6 +41,7 @@ from sheetsync.core.fleet.tenants import (
     secret_id,
     user_ref,
 )
+from sheetsync.entrypoints.fleet_wiring import using_fleet
 
 MAIN = str(Path(__file__).resolve().parent.parent / "main.py")
 QUEUE = "projects/{project}/locations/us-central1/queues/sheetsync-fleet"
@@ -131,6 +132,41 @@ class Fleet:
 
         return FirestoreRegistry(firestore_client(self.project))
 
+    def addon(
+        self,
+        user_token: str,
+        spreadsheet_id: str,
+        action: str | None = None,
+        time_zone: str = "Europe/Paris",
+    ) -> dict[str, Any]:
+        """POST an add-on event from Sheets (verified systemIdToken), as the platform does."""
+        import tokenkit
+
+        common: dict[str, Any] = {
+            "hostApp": "SHEETS",
+            "platform": "WEB",
+            "userLocale": "en",
+            "timeZone": {"id": time_zone, "offset": 3600000},
+        }
+        if action is not None:
+            common["parameters"] = {"action": action}
+        event = {
+            "commonEventObject": common,
+            "authorizationEventObject": {
+                "userOAuthToken": user_token,
+                "systemIdToken": tokenkit.mint_token(),
+            },
+            "sheets": {
+                "id": spreadsheet_id,
+                "title": "Referral network",
+                "addonHasFileScopePermission": True,
+            },
+        }
+        response = self.client("addon").post("/", json=event)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body: dict[str, Any] = response.get_json()
+        return body
+
     def dispatch(self, slot: datetime | None = None) -> tuple[int, dict[str, Any]]:
         """POST to fleet_dispatch (Cloud Scheduler's call); its status and counts."""
         body = {"slot": slot.isoformat()} if slot is not None else {}
@@ -210,6 +246,15 @@ class Fleet:
         ]
 
 
+def fast_tenant_backend(config: Any, fleet: Any, tenant: Tenant, ports: Any) -> Any:
+    """bootstrap's tenant backend, with the adapters' retries in milliseconds."""
+    from sheetsync.adapters.google.http import retry_policy
+    from sheetsync.fleet_bootstrap import tenant_backend
+
+    fast = retry_policy(initial=0.001, maximum=0.005, deadline=1.0)
+    return tenant_backend(config, fleet, tenant, ports.secrets(), retry=fast)
+
+
 def local_hour(time_zone: str, now: datetime | None = None) -> int:
     """The hour it is in ``time_zone`` at ``now`` (default: now)."""
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(time_zone)).hour
@@ -268,7 +313,7 @@ def fleet_world(
             )
             values["FIRESTORE_EMULATOR_HOST"] = firestore_host
             values.update(env or {})
-            with environment(values):
+            with environment(values), using_fleet(tenant_backend=fast_tenant_backend):
                 yield Fleet(server, tasks, secret_manager, clock, project, values)
     finally:
         if own_google:

@@ -12,8 +12,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import tokenkit
 from fakecloud.emulators import Emulator, unavailable
 from fleetkit import Fleet, fleet_world
+
+from sheetsync.entrypoints import idtoken_certs
+from sheetsync.entrypoints.idtokens import CERTS_URL_ENV
 
 
 def _emulator(kind: str) -> Iterator[Emulator]:
@@ -36,11 +40,30 @@ def pubsub_emulator() -> Iterator[Emulator]:
     yield from _emulator("pubsub")
 
 
+@pytest.fixture(scope="session")
+def certs() -> Iterator[tokenkit.CertsServer]:
+    """The certificates the add-on's systemIdToken (and OIDC tokens) are checked against."""
+    with tokenkit.CertsServer() as server:
+        yield server
+
+
+def addon_env(certs: tokenkit.CertsServer) -> dict[str, str]:
+    """The add-on's settings: its audience and caller, tokens checked against ``certs``."""
+    return {
+        "SHEETSYNC_ADDON_AUDIENCE": tokenkit.DEFAULT_AUDIENCE,
+        "SHEETSYNC_ADDON_SERVICE_ACCOUNT": tokenkit.DEFAULT_EMAIL,
+        CERTS_URL_ENV: certs.url,
+    }
+
+
 @pytest.fixture
-def fleet(firestore_emulator: Emulator) -> Iterator[Fleet]:
+def fleet(firestore_emulator: Emulator, certs: tokenkit.CertsServer) -> Iterator[Fleet]:
     """A fleet on fresh fakes, its registry a project of its own on the emulator."""
-    with fleet_world(firestore_emulator.host) as world:
+    certs.reset()
+    idtoken_certs.clear_cert_cache()
+    with fleet_world(firestore_emulator.host, env=addon_env(certs)) as world:
         yield world
+    idtoken_certs.clear_cert_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ backoff, and de-duplication by name."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -101,7 +102,7 @@ def test_a_consent_is_taken_once(registry: FirestoreRegistry) -> None:
     assert registry.take_consent("c1") is None
 
 
-# --- the fake queue's model ------------------------------------------------------------------------
+# --- the fake queue's model -----------------------------------------------------------------
 
 
 def queue_with(settings: QueueSettings, clock: VirtualClock | None = None) -> FakeCloudTasks:
@@ -142,8 +143,9 @@ def test_the_concurrency_limit_holds() -> None:
 
 
 def test_retries_follow_the_documented_backoff() -> None:
-    settings = QueueSettings(500, 10, min_backoff_s=10, max_backoff_s=300, max_doublings=3,
-                             max_attempts=9)
+    settings = QueueSettings(
+        500, 10, min_backoff_s=10, max_backoff_s=300, max_doublings=3, max_attempts=9
+    )
     assert [retry_delay(settings, i) for i in range(8)] == [10, 20, 40, 80, 160, 240, 300, 300]
     fake = queue_with(settings)
     add(fake, 1)
@@ -151,7 +153,7 @@ def test_retries_follow_the_documented_backoff() -> None:
     fake.run(lambda d: seen.append(d.headers["X-CloudTasks-TaskRetryCount"]) or 503)
     assert seen == [str(i) for i in range(9)]
     times = [at for at, _id, _s in fake.dispatch_log]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert gaps == [10, 20, 40, 80, 160, 240, 300, 300]
     assert fake.tasks["t0"].state == "failed"
 
@@ -331,5 +333,5 @@ def test_drive_says_who_can_edit(google: FakeGoogle) -> None:
     assert access.can_edit(viewer, sheet) is False
     assert access.can_edit(stranger, sheet) is False
     assert access.can_edit(editor, "no-such-sheet") is False
-    get = [r for r in google.requests("drive") if r.method_id == "drive.files.get"][0]
+    get = next(r for r in google.requests("drive") if r.method_id == "drive.files.get")
     assert get.query["fields"] == ["capabilities/canEdit"]

@@ -132,7 +132,7 @@ def test_ids_carry_nothing_readable() -> None:
         assert sheet not in value and "123456789" not in value
 
 
-# --- rates ------------------------------------------------------------------------------------------
+# --- rates --------------------------------------------------------------------------------------
 
 
 def test_the_queue_rate_follows_from_the_sheets_quota() -> None:
@@ -261,12 +261,23 @@ REVOKED = BackendError(
     ("exc", "kind"),
     [
         (REVOKED, "revoked"),
-        (BackendError("x failed: token refresh refused (unauthorized_client)", code=401), "revoked"),
+        (
+            BackendError("x failed: token refresh refused (unauthorized_client)", code=401),
+            "revoked",
+        ),
         (BackendError("x failed: HTTP 401 authError (not signed in)", code=401), "permanent"),
         (BackendError("x failed: HTTP 503 backendError", code=503), "transient"),
         (BackendError("x failed: HTTP 429 rateLimitExceeded", code=429), "transient"),
+        (
+            BackendError("x failed: HTTP 403 userRateLimitExceeded (permission denied)", code=403),
+            "transient",
+        ),
+        (BackendError("x failed: HTTP 403 forbidden (permission denied)", code=403), "permanent"),
         (BackendError("x failed: connection failed (ConnectionError)"), "transient"),
-        (BackendError("x failed: HTTP 404 notFound (not found or not shared)", code=404), "permanent"),
+        (
+            BackendError("x failed: HTTP 404 notFound (not found or not shared)", code=404),
+            "permanent",
+        ),
         (SyncInProgressError("another sync"), "transient"),
         (TemplateError("the Contacts tab is missing"), "permanent"),
         (KeyError("secret value"), "permanent"),

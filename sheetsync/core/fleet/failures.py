@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from sheetsync.errors import BackendError, SheetsyncError, SyncInProgressError
@@ -31,6 +32,10 @@ FailureKind = Literal["revoked", "transient", "permanent"]
 REVOKED_CODES = ("invalid_grant", "unauthorized_client")
 #: Statuses worth another attempt later (as the adapters' own retry policy has them).
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: A 403 that is a rate limit, as ``adapters.google.http.describe`` writes it: transient.
+_RATE_LIMIT_403 = re.compile(
+    r"HTTP 403 (rateLimitExceeded|userRateLimitExceeded|RATE_LIMIT_EXCEEDED)\b"
+)
 
 
 def failure_kind(exc: BaseException) -> FailureKind:
@@ -44,6 +49,8 @@ def failure_kind(exc: BaseException) -> FailureKind:
         ):
             return "revoked"
         if exc.code is None or exc.code in _TRANSIENT_STATUSES:
+            return "transient"
+        if exc.code == 403 and _RATE_LIMIT_403.search(message):
             return "transient"
     return "permanent"
 
