@@ -6,6 +6,8 @@
 #
 #   PROJECT=my-project SPREADSHEET_ID=1AbC... deploy/deploy.sh
 #   DRY_RUN=1 PROJECT=... SPREADSHEET_ID=... deploy/deploy.sh    # print the commands only
+#   FLEET=1 PROJECT=... OAUTH_CLIENT_ID=... OAUTH_CLIENT_SECRET_FILE=... deploy/deploy.sh
+#                        # fleet mode: many therapists' Sheets (deploy/README.md, "Fleet mode")
 set -euo pipefail
 
 die() { echo "deploy.sh: $*" >&2; exit 1; }
@@ -32,6 +34,13 @@ ADDON_LOGO_URL="${ADDON_LOGO_URL:-https://www.gstatic.com/images/icons/material/
 ADDON_TIME_BUDGET_S="${ADDON_TIME_BUDGET_S:-25}"
 LOG_LEVEL="${LOG_LEVEL:-INFO}"
 DRY_RUN="${DRY_RUN:-0}"                      # 1: print every gcloud command instead of running it
+# Fleet mode (deploy/README.md, "Fleet mode"): a registry of enrolled Sheets, an hourly dispatcher,
+# a Cloud Tasks queue and a worker, instead of one scheduled Sheet.
+FLEET="${FLEET:-0}"                          # 1: fleet mode (SPREADSHEET_ID is then not used)
+FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-nam5}"  # the registry's Firestore location
+OAUTH_CLIENT_ID="${OAUTH_CLIENT_ID:-}"       # the web OAuth client of the daily sync's consent
+OAUTH_CLIENT_SECRET_FILE="${OAUTH_CLIENT_SECRET_FILE:-}"  # optional: a file holding its secret, uploaded
+DELEGATION_DOMAINS="${DELEGATION_DOMAINS:-}" # optional: Workspace domains enrolled by delegation (space-separated)
 
 # Resource names. Function names use hyphens: gen2 functions are Cloud Run services.
 SYNC_HTTP_FN="${SYNC_HTTP_FN:-sync-http}"
@@ -43,6 +52,16 @@ JOB_PUBSUB="${JOB_PUBSUB:-sheetsync-daily-pubsub}"
 RUNTIME_SA_NAME="${RUNTIME_SA_NAME:-sheetsync-runtime}"   # identity of the two sync functions
 INVOKER_SA_NAME="${INVOKER_SA_NAME:-sheetsync-invoker}"   # Scheduler OIDC + Eventarc trigger identity
 ADDON_SA_NAME="${ADDON_SA_NAME:-sheetsync-addon}"         # identity of the add-on function
+FLEET_DISPATCH_FN="${FLEET_DISPATCH_FN:-fleet-dispatch}"
+FLEET_WORKER_FN="${FLEET_WORKER_FN:-fleet-worker}"
+OAUTH_CALLBACK_FN="${OAUTH_CALLBACK_FN:-oauth-callback}"
+FLEET_QUEUE="${FLEET_QUEUE:-sheetsync-fleet}"
+JOB_FLEET="${JOB_FLEET:-sheetsync-fleet-dispatch}"
+FLEET_SA_NAME="${FLEET_SA_NAME:-sheetsync-fleet}"        # the dispatcher, the worker, the callback
+TASKS_SA_NAME="${TASKS_SA_NAME:-sheetsync-tasks}"        # the OIDC identity of each task (worker invoker)
+OAUTH_SECRET="${OAUTH_SECRET:-sheetsync-oauth-client-secret}"
+STATE_KEY_SECRET="${STATE_KEY_SECRET:-sheetsync-oauth-state-key}"
+TENANT_SECRETS_ROLE="${TENANT_SECRETS_ROLE:-sheetsyncTenantSecrets}"
 
 # Fixed numbers (deploy/README.md, "Retries and overlap" and "Add-on capacity", says why).
 SYNC_TIMEOUT_S=540          # the longest an event-driven gen2 function may run
@@ -53,11 +72,41 @@ ADDON_CONCURRENCY=8         # requests one add-on instance serves at once: 1 GiB
 FLYER_MOUNT="/mnt/sheetsync-flyers"  # where the flyer bucket appears in the functions
 FLYER_VOLUME="sheetsync-flyers"
 GMAIL_DELEGATION_SCOPES="https://www.googleapis.com/auth/gmail.compose,https://www.googleapis.com/auth/gmail.readonly"
+# The fleet's queue, from the Sheets quota (sheetsync/core/fleet/rates.py computes the same, and
+# tests/test_deploy_files.py checks they agree): 300 requests a minute per project, 3 per first
+# sync, 80 % of that for the queue (the add-on's own syncs and the retries use the rest).
+SHEETS_PROJECT_PER_MIN=300
+SHEETS_REQUESTS_PER_SYNC=3
+QUEUE_HEADROOM_PERCENT=80
+TYPICAL_SYNC_S=15
+RATE_HUNDREDTHS=$((SHEETS_PROJECT_PER_MIN * QUEUE_HEADROOM_PERCENT * 100 / (100 * SHEETS_REQUESTS_PER_SYNC * 60)))
+FLEET_RATE="$((RATE_HUNDREDTHS / 100)).$(printf '%02d' $((RATE_HUNDREDTHS % 100)))"
+FLEET_CONCURRENCY=$(((RATE_HUNDREDTHS * TYPICAL_SYNC_S + 99) / 100))
+FLEET_MAX_ATTEMPTS=5
+FLEET_MIN_BACKOFF_S=60
+FLEET_MAX_BACKOFF_S=3600
+FLEET_MAX_DOUBLINGS=4
+FLEET_SCHEDULE="5 * * * *"  # every hour, at :05; each tenant is due in its own local hour
 
 # --- validation ---------------------------------------------------------------------------------
 [[ -n "$PROJECT" ]] || die "set PROJECT to your Google Cloud project id"
-[[ -n "$SPREADSHEET_ID" ]] || die "set SPREADSHEET_ID to the id in the Sheet's URL (/d/<id>/edit)"
-[[ "$SPREADSHEET_ID" =~ ^[A-Za-z0-9_-]+$ ]] || die "SPREADSHEET_ID must be the bare id, not a URL"
+case "$FLEET" in 0 | 1) ;; *) die "FLEET: 0|1" ;; esac
+if [[ "$FLEET" == 1 ]]; then
+  # Each tenant's sync runs under the tenant's own authority; none of the single-Sheet sync.
+  SCHEDULER_MODE=none
+  GMAIL_AUTH=none
+  [[ -n "$OAUTH_CLIENT_ID" || -n "$DELEGATION_DOMAINS" ]] \
+    || die "FLEET=1 needs OAUTH_CLIENT_ID (the consent's web client) or DELEGATION_DOMAINS"
+  [[ -z "$OAUTH_CLIENT_ID" || "$OAUTH_CLIENT_ID" =~ ^[0-9A-Za-z._-]+\.apps\.googleusercontent\.com$ ]] \
+    || die "OAUTH_CLIENT_ID must be a client id (....apps.googleusercontent.com)"
+  for domain in $DELEGATION_DOMAINS; do
+    [[ "$domain" =~ ^([a-z0-9-]+\.)+[a-z]{2,63}$ ]] || die "DELEGATION_DOMAINS: not a domain: $domain"
+  done
+  [[ "$FIRESTORE_LOCATION" =~ ^[a-z0-9-]+$ ]] || die "FIRESTORE_LOCATION must be a location id"
+else
+  [[ -n "$SPREADSHEET_ID" ]] || die "set SPREADSHEET_ID to the id in the Sheet's URL (/d/<id>/edit)"
+  [[ "$SPREADSHEET_ID" =~ ^[A-Za-z0-9_-]+$ ]] || die "SPREADSHEET_ID must be the bare id, not a URL"
+fi
 case "$SCHEDULER_MODE" in http | pubsub | both | none) ;; *) die "SCHEDULER_MODE: http|pubsub|both|none" ;; esac
 case "$SYNC_HTTP_AUTH" in iam | in-function) ;; *) die "SYNC_HTTP_AUTH: iam|in-function" ;; esac
 case "$GMAIL_AUTH" in token | delegation | none) ;; *) die "GMAIL_AUTH: token|delegation|none" ;; esac
@@ -82,6 +131,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ -f "$ROOT/main.py" ]] || die "main.py not found in $ROOT"
 
 RUNTIME_SA="${RUNTIME_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+FLEET_SA="${FLEET_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+TASKS_SA="${TASKS_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
 INVOKER_SA="${INVOKER_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
 ADDON_RUNTIME_SA="${ADDON_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
 # The cloudfunctions.net URL of a gen2 function is known before it exists, which lets the add-on
@@ -89,6 +140,10 @@ ADDON_RUNTIME_SA="${ADDON_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
 FUNCTIONS_BASE="https://${REGION}-${PROJECT}.cloudfunctions.net"
 SYNC_HTTP_URL="${FUNCTIONS_BASE}/${SYNC_HTTP_FN}"
 ADDON_URL="${ADDON_URL:-${FUNCTIONS_BASE}/${ADDON_FN}}"
+FLEET_DISPATCH_URL="${FUNCTIONS_BASE}/${FLEET_DISPATCH_FN}"
+FLEET_WORKER_URL="${FUNCTIONS_BASE}/${FLEET_WORKER_FN}"
+OAUTH_CALLBACK_URL="${FUNCTIONS_BASE}/${OAUTH_CALLBACK_FN}"
+FLEET_QUEUE_PATH="projects/${PROJECT}/locations/${REGION}/queues/${FLEET_QUEUE}"
 GMAIL_TOKEN_PATH="/etc/secrets/sheetsync/gmail-token.json"
 SYNC_BODY="{\"spreadsheet_id\": \"${SPREADSHEET_ID}\"}"
 
@@ -140,6 +195,10 @@ apis=(cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com
   calendar-json.googleapis.com gmail.googleapis.com storage.googleapis.com)
 [[ "$DEPLOY_ADDON" == 1 ]] && apis+=(gsuiteaddons.googleapis.com)
 [[ "$GMAIL_AUTH" == delegation ]] && apis+=(iamcredentials.googleapis.com)
+if [[ "$FLEET" == 1 ]]; then
+  apis+=(firestore.googleapis.com cloudtasks.googleapis.com drive.googleapis.com)
+  [[ -n "$DELEGATION_DOMAINS" ]] && apis+=(iamcredentials.googleapis.com)
+fi
 run "${gc[@]}" services enable "${apis[@]}"
 
 # --- 2. Service accounts ------------------------------------------------------------------------
@@ -151,6 +210,10 @@ create_sa() { # name, display name
 create_sa "$RUNTIME_SA_NAME" "sheetsync sync functions (Sheets, Calendar, Gmail secret)"
 create_sa "$INVOKER_SA_NAME" "sheetsync scheduler/trigger invoker"
 [[ "$DEPLOY_ADDON" == 1 ]] && create_sa "$ADDON_SA_NAME" "sheetsync add-on endpoint (reads the flyers)"
+if [[ "$FLEET" == 1 ]]; then
+  create_sa "$FLEET_SA_NAME" "sheetsync fleet: dispatcher, worker, OAuth callback"
+  create_sa "$TASKS_SA_NAME" "sheetsync fleet: the OIDC identity of each task"
+fi
 
 # --- 3. Gmail credentials -----------------------------------------------------------------------
 sync_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_SPREADSHEET_ID=${SPREADSHEET_ID}"
@@ -225,7 +288,7 @@ else
     "SHEETSYNC_SCHEDULER_SERVICE_ACCOUNT=${INVOKER_SA}")
 fi
 
-if [[ "$SCHEDULER_MODE" != pubsub ]]; then
+if [[ "$SCHEDULER_MODE" != pubsub && "$FLEET" != 1 ]]; then
   # Deployed unless only the Pub/Sub path is wanted (SCHEDULER_MODE=none keeps it for manual runs).
   # max-instances 1: one sync at a time per Sheet; a second trigger waits instead of racing.
   run "${gc[@]}" functions deploy "$SYNC_HTTP_FN" "${common_flags[@]}" \
@@ -274,6 +337,126 @@ if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
   run "${gc[@]}" pubsub subscriptions update "$subscription" --ack-deadline="$ACK_DEADLINE_S"
 fi
 
+# --- 5b. The fleet (FLEET=1) ----------------------------------------------------------------------
+fleet_env=()
+fleet_secret_flags=()
+if [[ "$FLEET" == 1 ]]; then
+  # The registry: one Firestore document per enrolled Sheet (Native mode, the (default) database).
+  if ! exists "${gc[@]}" firestore databases describe --database="(default)"; then
+    run "${gc[@]}" firestore databases create --location="$FIRESTORE_LOCATION" --type=firestore-native
+  fi
+  # The queue: its rate and concurrency from the Sheets quota (see the numbers at the top), and
+  # retries with backoff. Task names (tenant + run) make a repeated dispatch create nothing twice.
+  queue_flags=(--location="$REGION" --max-dispatches-per-second="$FLEET_RATE"
+    --max-concurrent-dispatches="$FLEET_CONCURRENCY" --max-attempts="$FLEET_MAX_ATTEMPTS"
+    --min-backoff="${FLEET_MIN_BACKOFF_S}s" --max-backoff="${FLEET_MAX_BACKOFF_S}s"
+    --max-doublings="$FLEET_MAX_DOUBLINGS")
+  if exists "${gc[@]}" tasks queues describe "$FLEET_QUEUE" --location="$REGION"; then
+    run "${gc[@]}" tasks queues update "$FLEET_QUEUE" "${queue_flags[@]}"
+  else
+    run "${gc[@]}" tasks queues create "$FLEET_QUEUE" "${queue_flags[@]}"
+  fi
+  # Who may use what. The fleet's identity and the add-on's read and change the registry, put
+  # tasks on the queue as the tasks identity (actAs), and manage the tenants' token secrets
+  # through a role with just those permissions.
+  fleet_users=("$FLEET_SA")
+  [[ "$DEPLOY_ADDON" == 1 ]] && fleet_users+=("$ADDON_RUNTIME_SA")
+  if ! exists "${gc[@]}" iam roles describe "$TENANT_SECRETS_ROLE"; then
+    run "${gc[@]}" iam roles create "$TENANT_SECRETS_ROLE" --title="sheetsync tenant token secrets" \
+      --permissions=secretmanager.secrets.create,secretmanager.secrets.delete,secretmanager.secrets.get,secretmanager.versions.add,secretmanager.versions.access,secretmanager.versions.list,secretmanager.versions.destroy
+  fi
+  for user in "${fleet_users[@]}"; do
+    run "${gc[@]}" projects add-iam-policy-binding "$PROJECT" \
+      --member="serviceAccount:${user}" --role=roles/datastore.user --condition=None
+    run "${gc[@]}" projects add-iam-policy-binding "$PROJECT" \
+      --member="serviceAccount:${user}" --role="projects/${PROJECT}/roles/${TENANT_SECRETS_ROLE}" \
+      --condition=None
+    run "${gc[@]}" tasks queues add-iam-policy-binding "$FLEET_QUEUE" --location="$REGION" \
+      --member="serviceAccount:${user}" --role=roles/cloudtasks.enqueuer
+    run "${gc[@]}" iam service-accounts add-iam-policy-binding "$TASKS_SA" \
+      --member="serviceAccount:${user}" --role=roles/iam.serviceAccountUser
+  done
+  if [[ -n "$DELEGATION_DOMAINS" ]]; then
+    # Delegation as each Workspace tenant: IAM signs the JWT (Token Creator on itself only).
+    run "${gc[@]}" iam service-accounts add-iam-policy-binding "$FLEET_SA" \
+      --member="serviceAccount:${FLEET_SA}" --role=roles/iam.serviceAccountTokenCreator
+  fi
+  # The OAuth client's secret and the key that signs each consent's state: secrets, read by the
+  # identities that need them only, and passed to the functions as environment variables.
+  if [[ -n "$OAUTH_CLIENT_ID" ]]; then
+    if ! exists "${gc[@]}" secrets describe "$OAUTH_SECRET"; then
+      [[ -n "$OAUTH_CLIENT_SECRET_FILE" || "$DRY_RUN" == 1 ]] \
+        || die "secret $OAUTH_SECRET does not exist: set OAUTH_CLIENT_SECRET_FILE to a file holding the client secret"
+      run "${gc[@]}" secrets create "$OAUTH_SECRET" --replication-policy=automatic
+    fi
+    if [[ -n "$OAUTH_CLIENT_SECRET_FILE" ]]; then
+      [[ -f "$OAUTH_CLIENT_SECRET_FILE" || "$DRY_RUN" == 1 ]] || die "OAUTH_CLIENT_SECRET_FILE: no such file"
+      run "${gc[@]}" secrets versions add "$OAUTH_SECRET" --data-file="$OAUTH_CLIENT_SECRET_FILE"
+    fi
+    if ! exists "${gc[@]}" secrets describe "$STATE_KEY_SECRET"; then
+      run "${gc[@]}" secrets create "$STATE_KEY_SECRET" --replication-policy=automatic
+      key_file="$STAGE/state-key"
+      # 48 random bytes, base64: the HMAC key of the consent's state (never leaves Google Cloud).
+      if [[ "$DRY_RUN" != 1 ]]; then head -c 48 /dev/urandom | base64 | tr -d '\n' >"$key_file"; fi
+      run "${gc[@]}" secrets versions add "$STATE_KEY_SECRET" --data-file="$key_file"
+    fi
+    for secret in "$OAUTH_SECRET" "$STATE_KEY_SECRET"; do
+      for user in "${fleet_users[@]}"; do
+        run "${gc[@]}" secrets add-iam-policy-binding "$secret" \
+          --member="serviceAccount:${user}" --role=roles/secretmanager.secretAccessor
+      done
+    done
+    fleet_secret_flags=(--set-secrets="SHEETSYNC_OAUTH_CLIENT_SECRET=${OAUTH_SECRET}:latest,SHEETSYNC_OAUTH_STATE_KEY=${STATE_KEY_SECRET}:latest")
+  fi
+  fleet_env=("SHEETSYNC_FLEET_PROJECT=${PROJECT}" "SHEETSYNC_FLEET_QUEUE=${FLEET_QUEUE_PATH}"
+    "SHEETSYNC_FLEET_WORKER_URL=${FLEET_WORKER_URL}"
+    "SHEETSYNC_FLEET_TASKS_SERVICE_ACCOUNT=${TASKS_SA}"
+    "SHEETSYNC_FLEET_MAX_ATTEMPTS=${FLEET_MAX_ATTEMPTS}")
+  [[ -n "$OAUTH_CLIENT_ID" ]] && fleet_env+=("SHEETSYNC_OAUTH_CLIENT_ID=${OAUTH_CLIENT_ID}"
+    "SHEETSYNC_OAUTH_REDIRECT_URI=${OAUTH_CALLBACK_URL}")
+  [[ -n "$DELEGATION_DOMAINS" ]] && fleet_env+=("SHEETSYNC_DELEGATION_DOMAINS=${DELEGATION_DOMAINS}")
+  # No flyer folder in the fleet: one bucket shared by every tenant would let a Sheet attach
+  # another practice's flyer (deploy/README.md, "Fleet mode").
+  fleet_fn_env=("SHEETSYNC_BACKEND=google" "SHEETSYNC_LOG_LEVEL=${LOG_LEVEL}" "${fleet_env[@]}")
+
+  # The dispatcher: called by Cloud Scheduler once an hour, behind IAM. One instance at a time.
+  run "${gc[@]}" functions deploy "$FLEET_DISPATCH_FN" "${common_flags[@]}" \
+    --entry-point=fleet_dispatch \
+    --trigger-http \
+    --no-allow-unauthenticated \
+    --service-account="$FLEET_SA" \
+    --memory=256Mi --timeout="${SYNC_TIMEOUT_S}s" --max-instances=1 \
+    --set-env-vars="$(join_by_comma "${fleet_fn_env[@]}")" \
+    ${fleet_secret_flags[@]+"${fleet_secret_flags[@]}"}
+  run "${gc[@]}" functions add-invoker-policy-binding "$FLEET_DISPATCH_FN" --region="$REGION" \
+    --member="serviceAccount:${INVOKER_SA}"
+  # The worker: Cloud Tasks calls it with an OIDC token of the tasks identity, behind IAM. One
+  # sync per instance; as many instances as the queue dispatches at once.
+  run "${gc[@]}" functions deploy "$FLEET_WORKER_FN" "${common_flags[@]}" \
+    --entry-point=fleet_worker \
+    --trigger-http \
+    --no-allow-unauthenticated \
+    --service-account="$FLEET_SA" \
+    --memory=512Mi --timeout="${SYNC_TIMEOUT_S}s" --concurrency=1 \
+    --max-instances="$FLEET_CONCURRENCY" \
+    --set-env-vars="$(join_by_comma "${fleet_fn_env[@]}")" \
+    ${fleet_secret_flags[@]+"${fleet_secret_flags[@]}"}
+  run "${gc[@]}" functions add-invoker-policy-binding "$FLEET_WORKER_FN" --region="$REGION" \
+    --member="serviceAccount:${TASKS_SA}"
+  if [[ -n "$OAUTH_CLIENT_ID" ]]; then
+    # The consent's callback: a browser redirect, so public; it trusts only a signed, unexpired,
+    # single-use state and Google's token endpoint.
+    run "${gc[@]}" functions deploy "$OAUTH_CALLBACK_FN" "${common_flags[@]}" \
+      --entry-point=oauth_callback \
+      --trigger-http \
+      --allow-unauthenticated \
+      --service-account="$FLEET_SA" \
+      --memory=256Mi --timeout=60s --max-instances=3 \
+      --set-env-vars="$(join_by_comma "${fleet_fn_env[@]}")" \
+      ${fleet_secret_flags[@]+"${fleet_secret_flags[@]}"}
+  fi
+fi
+
 if [[ "$DEPLOY_ADDON" == 1 ]]; then
   # The add-on's Google-side service account: systemIdToken is minted for it.
   ADDON_CALLER_SA="$(lookup "service-PROJECT_NUMBER@gcp-sa-gsuiteaddons.iam.gserviceaccount.com" \
@@ -287,6 +470,8 @@ if [[ "$DEPLOY_ADDON" == 1 ]]; then
     "SHEETSYNC_ADDON_SERVICE_ACCOUNT=${ADDON_CALLER_SA}"
     "SHEETSYNC_ADDON_TIME_BUDGET_S=${ADDON_TIME_BUDGET_S}"
     "SHEETSYNC_FLYER_DIR=${FLYER_MOUNT}" "THREADS=${ADDON_CONCURRENCY}")
+  # Fleet mode: the add-on turns each Sheet's daily sync on and off, and queues "Sync now".
+  [[ "$FLEET" == 1 ]] && addon_env+=("${fleet_env[@]}")
   # Either way the function verifies authorizationEventObject.systemIdToken itself (signature,
   # audience = this URL, email = the add-on service account) and answers 401/403 otherwise.
   # iam: Cloud Run also lets through only requests whose Authorization ID token is the add-on
@@ -306,7 +491,8 @@ if [[ "$DEPLOY_ADDON" == 1 ]]; then
     --service-account="$ADDON_RUNTIME_SA" \
     --timeout=60s --cpu=1 --memory=1Gi \
     --concurrency="$ADDON_CONCURRENCY" --max-instances="$ADDON_MAX_INSTANCES" \
-    --set-env-vars="$(join_by_comma "${addon_env[@]}")"
+    --set-env-vars="$(join_by_comma "${addon_env[@]}")" \
+    ${fleet_secret_flags[@]+"${fleet_secret_flags[@]}"}
   if [[ "$ADDON_AUTH" == iam ]]; then
     run "${gc[@]}" functions add-invoker-policy-binding "$ADDON_FN" --region="$REGION" \
       --member="serviceAccount:${ADDON_CALLER_SA}"
@@ -344,6 +530,23 @@ if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
   fi
 fi
 
+if [[ "$FLEET" == 1 ]]; then
+  # Hourly, in UTC: each tenant is due in the slot holding its own local sync hour. A retry is
+  # safe: the tasks' names make a repeated dispatch create nothing twice.
+  fleet_job_flags=(--location="$REGION" --schedule="$FLEET_SCHEDULE" --time-zone=Etc/UTC
+    --uri="$FLEET_DISPATCH_URL" --http-method=POST --message-body="{}"
+    --oidc-service-account-email="$INVOKER_SA" --oidc-token-audience="$FLEET_DISPATCH_URL"
+    --attempt-deadline="${ATTEMPT_DEADLINE_S}s" --max-retry-attempts=3
+    --min-backoff="${SCHEDULER_MIN_BACKOFF_S}s")
+  if exists "${gc[@]}" scheduler jobs describe "$JOB_FLEET" --location="$REGION"; then
+    run "${gc[@]}" scheduler jobs update http "$JOB_FLEET" "${fleet_job_flags[@]}" \
+      --update-headers=Content-Type=application/json
+  else
+    run "${gc[@]}" scheduler jobs create http "$JOB_FLEET" "${fleet_job_flags[@]}" \
+      --headers=Content-Type=application/json
+  fi
+fi
+
 # --- 7. Workspace add-on ------------------------------------------------------------------------
 if [[ "$DEPLOY_ADDON" == 1 ]]; then
   rendered="$STAGE/addon-deployment.json"
@@ -352,6 +555,10 @@ if [[ "$DEPLOY_ADDON" == 1 ]]; then
   sed -e "s|\${ADDON_URL}|$(sed_escape "$ADDON_URL")|g" \
     -e "s|\${ADDON_LOGO_URL}|$(sed_escape "$ADDON_LOGO_URL")|g" \
     "$ROOT/deploy/addon-deployment.json" >"$rendered"
+  if [[ "$FLEET" == 1 && -n "$DELEGATION_DOMAINS" ]]; then
+    # Delegation enrols a Workspace user as themselves: the add-on must learn their address.
+    sed -i -e 's|"oauthScopes": \[|"oauthScopes": [\n    "https://www.googleapis.com/auth/userinfo.email",|' "$rendered"
+  fi
   if grep -q '\${' "$rendered"; then die "unsubstituted placeholder in addon-deployment.json"; fi
   if exists "${gc[@]}" workspace-add-ons deployments describe "$ADDON_DEPLOYMENT"; then
     run "${gc[@]}" workspace-add-ons deployments replace "$ADDON_DEPLOYMENT" \
@@ -362,6 +569,20 @@ if [[ "$DEPLOY_ADDON" == 1 ]]; then
   fi
   # Installs the deployment for the account running this script (developer mode / testing).
   run "${gc[@]}" workspace-add-ons deployments install "$ADDON_DEPLOYMENT"
+fi
+
+if [[ "$FLEET" == 1 ]]; then
+  cat <<EOF
+
+Done (fleet mode). Remaining manual steps (deploy/README.md, "Fleet mode"):
+  * OAuth consent screen: list the scopes in deploy/README.md ("Fleet mode"), and add
+    ${OAUTH_CALLBACK_URL}
+    as the web client's one authorized redirect URI (exactly, no trailing slash);
+  * DELEGATION_DOMAINS only: in each domain's Admin console, authorize the client id of
+    ${FLEET_SA} for the fleet's scopes (domain-wide delegation);
+  * each therapist opens the add-on in their Sheet and presses "Turn on daily sync".
+EOF
+  exit 0
 fi
 
 cat <<EOF

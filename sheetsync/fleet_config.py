@@ -164,13 +164,11 @@ class FleetConfig:
             raise ConfigError(
                 f"SHEETSYNC_OAUTH_STATE_KEY must be at least {MIN_KEY_BYTES} random characters"
             )
-        domains = frozenset(
-            d.strip().lower()
-            for d in (_text(environ, "SHEETSYNC_DELEGATION_DOMAINS") or "").split(",")
-            if d.strip()
-        )
+        # Spaces or commas between names (deploy.sh uses spaces: commas separate its pairs).
+        listed = re.split(r"[,\s]+", _text(environ, "SHEETSYNC_DELEGATION_DOMAINS") or "")
+        domains = frozenset(d.lower() for d in listed if d)
         if any(not _DOMAIN.fullmatch(d) for d in domains):
-            raise ConfigError("SHEETSYNC_DELEGATION_DOMAINS must be domain names, comma-separated")
+            raise ConfigError("SHEETSYNC_DELEGATION_DOMAINS must be domain names")
         names = {}
         for name, default in (
             ("SHEETSYNC_FLEET_TENANTS_COLLECTION", "sheetsync-tenants"),

@@ -75,6 +75,17 @@ ENV_VARS = {
     "SHEETSYNC_ADDON_TIME_BUDGET_S",
     "SHEETSYNC_LOG_LEVEL",
     "SHEETSYNC_FLYER_DIR",
+    # The fleet (sheetsync/fleet_config.py).
+    "SHEETSYNC_FLEET_PROJECT",
+    "SHEETSYNC_FLEET_QUEUE",
+    "SHEETSYNC_FLEET_WORKER_URL",
+    "SHEETSYNC_FLEET_TASKS_SERVICE_ACCOUNT",
+    "SHEETSYNC_FLEET_MAX_ATTEMPTS",
+    "SHEETSYNC_OAUTH_CLIENT_ID",
+    "SHEETSYNC_OAUTH_CLIENT_SECRET",
+    "SHEETSYNC_OAUTH_REDIRECT_URI",
+    "SHEETSYNC_OAUTH_STATE_KEY",
+    "SHEETSYNC_DELEGATION_DOMAINS",
 }
 #: Which functions-framework signature type each gcloud trigger needs.
 TRIGGER_SIGNATURE = {"http": "http", "topic": "cloudevent"}
@@ -183,8 +194,15 @@ def test_deploy_sh_parses() -> None:
     subprocess.run(["bash", "-n", str(SCRIPT)], check=True, capture_output=True, timeout=30)
 
 
-def test_deploy_sh_deploys_the_three_entry_points() -> None:
-    assert _function_deploys() == {"sync_http": "http", "sync_pubsub": "topic", "addon": "http"}
+def test_deploy_sh_deploys_the_three_entry_points_and_the_fleets_three() -> None:
+    assert _function_deploys() == {
+        "sync_http": "http",
+        "sync_pubsub": "topic",
+        "addon": "http",
+        "fleet_dispatch": "http",
+        "fleet_worker": "http",
+        "oauth_callback": "http",
+    }
 
 
 def test_deploy_sh_uses_gen2_python311_and_right_access() -> None:
@@ -696,3 +714,124 @@ def test_following_drafts_up_calls_only_methods_the_scope_table_lists() -> None:
     assert addon <= _methods_of("add-on"), addon - _methods_of("add-on")
     assert {"gmail.users.threads.get", "gmail.users.messages.list"} <= scheduled
     assert addon == {"gmail.users.drafts.get", "gmail.users.drafts.list"}
+
+
+# --- fleet mode ------------------------------------------------------------------------------------
+
+FLEET_SETTINGS = {
+    "FLEET": "1",
+    "SPREADSHEET_ID": "",
+    "OAUTH_CLIENT_ID": "123-abc.apps.googleusercontent.com",
+    "DELEGATION_DOMAINS": "clinic.example.org group.example.com",
+}
+FLEET_SA = f"sheetsync-fleet@{PROJECT}.iam.gserviceaccount.com"
+TASKS_SA = f"sheetsync-tasks@{PROJECT}.iam.gserviceaccount.com"
+INVOKER_SA = f"sheetsync-invoker@{PROJECT}.iam.gserviceaccount.com"
+FUNCTIONS = f"https://us-central1-{PROJECT}.cloudfunctions.net"
+
+
+def test_fleet_mode_sets_the_queue_from_the_sheets_quota() -> None:
+    from sheetsync.core.fleet.rates import queue_limits
+
+    limits = queue_limits()
+    queue = _flags(_one(_dry_run(**FLEET_SETTINGS), "tasks", "queues", "create"))
+    assert float(queue["max-dispatches-per-second"][0]) == limits.max_dispatches_per_second
+    assert int(queue["max-concurrent-dispatches"][0]) == limits.max_concurrent_dispatches
+    assert int(queue["max-attempts"][0]) == limits.max_attempts
+    assert queue["min-backoff"] == [f"{limits.min_backoff_s}s"]
+    assert queue["max-backoff"] == [f"{limits.max_backoff_s}s"]
+    assert int(queue["max-doublings"][0]) == limits.max_doublings
+
+
+def test_fleet_mode_deploys_the_fleet_instead_of_the_single_sheet() -> None:
+    commands = _dry_run(**FLEET_SETTINGS)
+    deployed = {_positional(c)[2] for c in _find(commands, "functions", "deploy")}
+    assert deployed == {"fleet-dispatch", "fleet-worker", "oauth-callback", "addon"}
+    assert not _find(commands, "scheduler", "jobs", "create", "pubsub")
+    dispatch = _flags(_one(commands, "functions", "deploy", "fleet-dispatch"))
+    worker = _flags(_one(commands, "functions", "deploy", "fleet-worker"))
+    callback = _flags(_one(commands, "functions", "deploy", "oauth-callback"))
+    assert "no-allow-unauthenticated" in dispatch and "no-allow-unauthenticated" in worker
+    # A browser redirect cannot carry an ID token: the callback is public, and trusts only
+    # its signed state and Google's token endpoint.
+    assert "allow-unauthenticated" in callback
+    assert (
+        worker["max-instances"]
+        == _flags(_one(commands, "tasks", "queues", "create"))["max-concurrent-dispatches"]
+    )
+    assert worker["concurrency"] == ["1"] and dispatch["max-instances"] == ["1"]
+    for flags in (dispatch, worker, callback):
+        assert flags["service-account"] == [FLEET_SA]
+        assert "SHEETSYNC_FLYER_DIR" not in _pairs(flags["set-env-vars"][0])
+    invokers = {
+        _positional(c)[2]: _flag(c, "member")
+        for c in _find(commands, "functions", "add-invoker-policy-binding")
+    }
+    assert invokers["fleet-dispatch"] == f"serviceAccount:{INVOKER_SA}"
+    assert invokers["fleet-worker"] == f"serviceAccount:{TASKS_SA}"
+    assert "oauth-callback" not in invokers
+
+
+def test_the_fleets_settings_are_what_its_configuration_reads() -> None:
+    from sheetsync.fleet_config import FleetConfig
+
+    commands = _dry_run(**FLEET_SETTINGS)
+    for name in ("fleet-dispatch", "fleet-worker", "oauth-callback", "addon"):
+        deploy = _one(commands, "functions", "deploy", name)
+        env = _env(deploy)
+        secrets = _pairs(_flag(deploy, "set-secrets"))
+        assert set(secrets) == {"SHEETSYNC_OAUTH_CLIENT_SECRET", "SHEETSYNC_OAUTH_STATE_KEY"}
+        env.update({k: "x" * 48 for k in secrets})
+        fleet = FleetConfig.from_env(env)
+        assert fleet.enabled and fleet.consent_ready, name
+        assert fleet.queue == f"projects/{PROJECT}/locations/us-central1/queues/sheetsync-fleet"
+        assert fleet.worker_url == f"{FUNCTIONS}/fleet-worker"
+        assert fleet.oauth_redirect_uri == f"{FUNCTIONS}/oauth-callback"
+        assert fleet.tasks_service_account == TASKS_SA
+        assert fleet.delegation_domains == {"clinic.example.org", "group.example.com"}
+
+
+def test_the_dispatcher_runs_hourly_as_the_invoker() -> None:
+    job = _one(_dry_run(**FLEET_SETTINGS), "scheduler", "jobs", "create", "http")
+    flags = _flags(job)
+    assert _positional(job)[4] == "sheetsync-fleet-dispatch"
+    assert flags["schedule"] == ["5 * * * *"] and flags["time-zone"] == ["Etc/UTC"]
+    assert flags["uri"] == flags["oidc-token-audience"] == [f"{FUNCTIONS}/fleet-dispatch"]
+    assert flags["oidc-service-account-email"] == [INVOKER_SA]
+
+
+def test_each_fleet_identity_gets_only_its_grants() -> None:
+    commands = _dry_run(**FLEET_SETTINGS)
+    role = _one(commands, "iam", "roles", "create")
+    permissions = set(_flag(role, "permissions").split(","))
+    assert all(p.startswith("secretmanager.") for p in permissions)
+    assert "secretmanager.secrets.setIamPolicy" not in permissions
+    project_grants = {
+        (_flag(c, "member"), _flag(c, "role"))
+        for c in _find(commands, "projects", "add-iam-policy-binding")
+    }
+    custom = f"projects/{PROJECT}/roles/sheetsyncTenantSecrets"
+    addon = f"serviceAccount:sheetsync-addon@{PROJECT}.iam.gserviceaccount.com"
+    assert project_grants == {
+        (f"serviceAccount:{FLEET_SA}", "roles/datastore.user"),
+        (f"serviceAccount:{FLEET_SA}", custom),
+        (addon, "roles/datastore.user"),
+        (addon, custom),
+    }
+    enqueuers = {
+        _flag(c, "member") for c in _find(commands, "tasks", "queues", "add-iam-policy-binding")
+    }
+    assert enqueuers == {f"serviceAccount:{FLEET_SA}", addon}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"OAUTH_CLIENT_ID": "", "DELEGATION_DOMAINS": ""}, "OAUTH_CLIENT_ID"),
+        ({"OAUTH_CLIENT_ID": "not-a-client"}, "OAUTH_CLIENT_ID must be a client id"),
+        ({"DELEGATION_DOMAINS": "clinic.example.org;rm -rf"}, "not a domain"),
+        ({"FLEET": "yes"}, "FLEET: 0|1"),
+    ],
+)
+def test_fleet_mode_refuses_bad_settings(settings: dict[str, str], message: str) -> None:
+    assert message in _dry_run_refused(**{**FLEET_SETTINGS, **settings})
