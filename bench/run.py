@@ -8,7 +8,10 @@
    own: the fake's memory is in another process.
 2. **Cold starts** (``bench/coldstart.py``): each function of main.py started by
    ``functions-framework`` and timed to its first response, against a bare function.
-3. **Targets** (``bench/targets.py``): printed as pass or miss.
+3. **The fleet** (``bench/fleet.py``, in a child process): 100 and 1,000 tenants dispatched and
+   synced on the fake server (the registry on the Firestore emulator), with wall time, the
+   dispatcher's peak RSS and requests per tenant, and how they grow.
+4. **Targets** (``bench/targets.py``): printed as pass or miss.
 
 Figures go to stdout as tables and to ``bench/results.json`` with the machine and the date.
 """
@@ -42,6 +45,8 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 DEFAULT_SIZES = (100, 1_000, 10_000)
 #: Contacts of the Sheets the cold-start requests read.
 COLD_SIZE = 100
+#: Tenants of the fleet runs.
+FLEET_SIZES = (100, 1_000)
 
 
 def machine() -> dict[str, Any]:
@@ -133,6 +138,35 @@ def cold_starts(repeats: int, work: Path) -> list[dict[str, Any]]:
         return [asdict(r) for r in measure(scenarios, repeats)]
 
 
+# --- the fleet ----------------------------------------------------------------------------------
+
+
+def fleet_runs(sizes: list[int], work: Path) -> tuple[list[dict[str, Any]], str]:
+    """``bench.fleet`` for each size, in a child process: its figures and its printed lines."""
+    out = work / "fleet.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.fleet",
+            "--tenants",
+            ",".join(map(str, sizes)),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.fleet failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    runs: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    lines = done.stdout.split("\n\n", 1)[-1].strip()
+    return runs, lines
+
+
 # --- output -------------------------------------------------------------------------------------
 
 SYNC_COLUMNS = (
@@ -215,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=9, help="cold starts of each kind")
     parser.add_argument("--skip-sync", action="store_true")
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument(
+        "--fleet-sizes",
+        default=",".join(str(s) for s in FLEET_SIZES),
+        help="tenants per fleet run, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument("--skip-fleet", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -227,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     runs: list[dict[str, Any]] = []
     cold: list[dict[str, Any]] = []
+    fleet: list[dict[str, Any]] = []
+    fleet_text = ""
     with tempfile.TemporaryDirectory(prefix="sheetsync-bench-") as tmp:
         work = Path(tmp)
         if not args.skip_sync:
@@ -237,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_cold:
             print(f"cold starts, {args.repeats} of each, interleaved...", flush=True)
             cold = cold_starts(args.repeats, work)
+        if not args.skip_fleet:
+            fleet_sizes = [int(s) for s in args.fleet_sizes.split(",") if s.strip()]
+            print(f"the fleet: {', '.join(f'{n:,}' for n in fleet_sizes)} tenants...", flush=True)
+            fleet, fleet_text = fleet_runs(fleet_sizes, work)
 
     checks = check_runs(runs) if runs else []
     checks += check_cold_starts(cold) if cold else []
@@ -250,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     if cold:
         print()
         print(cold_table(cold))
+    if fleet_text:
+        print()
+        print(fleet_text)
     if checks:
         print()
         print(checks_text(checks))
@@ -260,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "now": NOW.isoformat(),
         "syncs": runs,
         "cold_starts": cold,
+        "fleet": fleet,
         "targets": [{**asdict(c), "verdict": c.verdict} for c in checks],
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

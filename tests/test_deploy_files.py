@@ -716,7 +716,7 @@ def test_following_drafts_up_calls_only_methods_the_scope_table_lists() -> None:
     assert addon == {"gmail.users.drafts.get", "gmail.users.drafts.list"}
 
 
-# --- fleet mode ------------------------------------------------------------------------------------
+# --- fleet mode ----------------------------------------------------------------------------------
 
 FLEET_SETTINGS = {
     "FLEET": "1",
