@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import functions_framework
 from fakecloud.clock import VirtualClock
@@ -34,6 +33,7 @@ from fakegoogle import FakeGoogle
 from fakegoogle.oauth_api import Grant
 
 from sheetsync.core.fleet.rates import queue_limits
+from sheetsync.core.fleet.schedule import due_day, slot_start
 from sheetsync.core.fleet.tenants import (
     CredentialsRef,
     Tenant,
@@ -256,8 +256,14 @@ def fast_tenant_backend(config: Any, fleet: Any, tenant: Tenant, ports: Any) -> 
 
 
 def local_hour(time_zone: str, now: datetime | None = None) -> int:
-    """The hour it is in ``time_zone`` at ``now`` (default: now)."""
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(time_zone)).hour
+    """The sync hour that is due in ``time_zone`` in the slot of ``now`` (default: now).
+
+    In a whole-hour zone, the local hour at the slot's start; in a zone half an hour (or a
+    quarter) off UTC, the local hour that begins inside the slot (Asia/Kolkata's 18:00 falls in
+    the 12:00 UTC slot, which starts at 17:30 there).
+    """
+    slot = slot_start(now or datetime.now(UTC))
+    return next(h for h in range(24) if due_day(time_zone, h, slot) is not None)
 
 
 def max_per_window(times: list[datetime], seconds: float = 60.0) -> int:

@@ -25,6 +25,7 @@ from sheetsync.adapters.google.oauth import GoogleTokenEndpoint, authorization_u
 from sheetsync.adapters.google.secret_manager import SecretManagerStore, secrets_client
 from sheetsync.adapters.google.tenant_credentials import refresh_token_credentials
 from sheetsync.core.fleet import consent
+from sheetsync.core.fleet.failures import failure_kind
 from sheetsync.core.fleet.tenants import CredentialsRef, after_failure, new_tenant
 from sheetsync.errors import AuthError, BackendError
 from sheetsync.fleet_ports import PendingConsent, TaskSpec
@@ -67,13 +68,31 @@ def test_updates_are_transactions_and_none_is_lost(registry: FirestoreRegistry) 
             record.tenant_id, lambda t: after_failure(t, f"daily-2026-11-{day:02d}", NOW, "x")
         )
 
-    threads = [threading.Thread(target=fail, args=(d,)) for d in range(1, 6)]
+    threads = [threading.Thread(target=fail, args=(d,)) for d in range(1, 9)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     stored = registry.get(record.tenant_id)
-    assert stored is not None and stored.consecutive_failures == 5
+    assert stored is not None and stored.consecutive_failures == 8
+
+
+def test_a_transaction_that_never_commits_is_a_transient_backend_error(
+    registry: FirestoreRegistry,
+) -> None:
+    def aborted() -> None:
+        raise ValueError("Failed to commit transaction in 25 attempts.")
+
+    with pytest.raises(BackendError) as caught:
+        registry._call("Updating the tenant registry", aborted)
+    assert "too many concurrent changes" in str(caught.value)
+    assert failure_kind(caught.value) == "transient"
+
+    def bug() -> None:
+        raise ValueError("something else")
+
+    with pytest.raises(ValueError):
+        registry._call("Updating the tenant registry", bug)
 
 
 def test_update_and_delete_of_a_tenant_that_is_gone(registry: FirestoreRegistry) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fleetkit import local_hour
 
 from sheetsync.core.fleet import consent
 from sheetsync.core.fleet.failures import failure_kind, revoked_reason, run_message
@@ -98,6 +99,18 @@ def test_due_runs_skip_paused_tenants_and_name_the_local_day() -> None:
 def test_a_tenant_with_an_unknown_time_zone_runs_on_utc() -> None:
     odd = dataclasses.replace(tenant("z", hour=6), time_zone="Mars/Olympus")
     assert [t.spreadsheet_id for t, _ in due_runs([odd], slot_start(NOW))] == ["z"]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Asia/Kathmandu", "Europe/Paris"])
+def test_a_zone_off_the_hour_has_its_run_in_the_slot_where_the_local_hour_begins(
+    zone: str,
+) -> None:
+    # The fleet kit enrols a tenant "due now" with this hour (bench/fleet.py's zones).
+    for hours in range(24):
+        slot = slot_start(NOW + timedelta(hours=hours))
+        hour = local_hour(zone, slot)
+        due = list(due_runs([dataclasses.replace(tenant("z", hour=hour), time_zone=zone)], slot))
+        assert len(due) == 1, (zone, slot)
 
 
 def test_slot_start_needs_an_aware_time() -> None:

@@ -38,6 +38,11 @@ from sheetsync.fleet_ports import PendingConsent, TenantRegistry
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
+#: Attempts at one transaction before giving up. The client's default (5) is too few when a
+#: few writers contend for one record (a worker's outcome, the add-on's pause and a manual
+#: run): Firestore aborts all but one, and a retried transaction keeps its place in line
+#: (the client says so), so more attempts are cheap and end the contention.
+TRANSACTION_ATTEMPTS = 25
 T = TypeVar("T")
 
 
@@ -148,6 +153,15 @@ class FirestoreRegistry(TenantRegistry):
             return work()
         except CLOUD_ERRORS as exc:
             raise cloud_error(exc, action) from None
+        except ValueError as exc:
+            # How the client says a transaction was aborted on every attempt: contention,
+            # worth another try later (no code: transient).
+            if "Failed to commit transaction" not in str(exc):
+                raise
+            raise BackendError(f"{action} failed: too many concurrent changes") from None
+
+    def _transaction(self) -> firestore.Transaction:
+        return self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS)
 
     def _tenant(self, snapshot: Any) -> Tenant:
         try:
@@ -180,7 +194,7 @@ class FirestoreRegistry(TenantRegistry):
             return changed
 
         result: Tenant | None = self._call(
-            "Updating the tenant registry", lambda: apply(self.client.transaction())
+            "Updating the tenant registry", lambda: apply(self._transaction())
         )
         return result
 
@@ -195,7 +209,7 @@ class FirestoreRegistry(TenantRegistry):
             return True
 
         removed: bool = self._call(
-            "Removing a tenant from the registry", lambda: remove(self.client.transaction())
+            "Removing a tenant from the registry", lambda: remove(self._transaction())
         )
         return removed
 
@@ -246,7 +260,7 @@ class FirestoreRegistry(TenantRegistry):
             data: dict[str, Any] = snapshot.to_dict() or {}
             return data
 
-        data = self._call("Reading a consent in progress", lambda: take(self.client.transaction()))
+        data = self._call("Reading a consent in progress", lambda: take(self._transaction()))
         if data is None:
             return None
         try:
