@@ -55,7 +55,14 @@ app = functions_framework.create_app("fleet_dispatch", source=sys.argv[1]).test_
 started = time.perf_counter()
 response = app.post("/", json={})
 took = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak. ru_maxrss is not: Linux carries the parent's peak across
+# the exec that started this child (the parent holds the fake server's 1,000 Sheets).
+try:
+    with open("/proc/self/status") as status:
+        hwm = next(l for l in status if l.startswith("VmHWM:"))
+    rss = int(hwm.split()[1]) / 1024
+except (OSError, StopIteration):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"status": response.status_code, "body": response.get_json(),
                   "seconds": took, "peak_rss_mb": rss}))
 """
@@ -207,6 +214,13 @@ def summary_lines(run: FleetRun) -> list[str]:
     ]
 
 
+def _memory_growth(small_mb: float, large_mb: float) -> str:
+    """Whether the dispatcher's memory stayed flat, as measured (not as intended)."""
+    if large_mb <= small_mb * 1.25:
+        return "flat: the registry is read in pages of 300"
+    return f"x{large_mb / max(small_mb, 1e-9):.1f}: it grows with the tenants"
+
+
 def growth_lines(runs: list[FleetRun]) -> list[str]:
     """How the cost grows from the smallest run to the largest."""
     if len(runs) < 2:
@@ -217,7 +231,7 @@ def growth_lines(runs: list[FleetRun]) -> list[str]:
         f"from {small.tenants:,} to {large.tenants:,} tenants (x{factor:g}):",
         f"  dispatch time x{large.dispatch_s / max(small.dispatch_s, 1e-9):.1f}, dispatcher "
         f"peak RSS {small.dispatcher_peak_rss_mb:.0f} -> {large.dispatcher_peak_rss_mb:.0f} MB "
-        "(the registry is read in pages of 300: memory stays flat)",
+        f"({_memory_growth(small.dispatcher_peak_rss_mb, large.dispatcher_peak_rss_mb)})",
         f"  sync wall time x{large.drain_wall_s / max(small.drain_wall_s, 1e-9):.1f}, per "
         f"tenant {small.drain_wall_s / small.tenants * 1000:.0f} -> "
         f"{large.drain_wall_s / large.tenants * 1000:.0f} ms; queue time "
