@@ -88,6 +88,20 @@ def fleet_env(project: str, google_url: str, tasks: str, secrets_host: str) -> d
     }
 
 
+def addon_env(certs: Any) -> dict[str, str]:
+    """The add-on's settings: its audience and caller, tokens checked against ``certs`` (a
+    ``tokenkit.CertsServer``)."""
+    import tokenkit
+
+    from sheetsync.entrypoints.idtokens import CERTS_URL_ENV
+
+    return {
+        "SHEETSYNC_ADDON_AUDIENCE": tokenkit.DEFAULT_AUDIENCE,
+        "SHEETSYNC_ADDON_SERVICE_ACCOUNT": tokenkit.DEFAULT_EMAIL,
+        CERTS_URL_ENV: certs.url,
+    }
+
+
 @contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
     """``os.environ`` with ``values`` set (and other SHEETSYNC_* removed) inside the block."""

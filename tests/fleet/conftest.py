@@ -14,10 +14,9 @@ from collections.abc import Iterator
 import pytest
 import tokenkit
 from fakecloud.emulators import Emulator, unavailable
-from fleetkit import Fleet, fleet_world
+from fleetkit import Fleet, addon_env, fleet_world
 
 from sheetsync.entrypoints import idtoken_certs
-from sheetsync.entrypoints.idtokens import CERTS_URL_ENV
 
 
 def _emulator(kind: str) -> Iterator[Emulator]:
@@ -45,15 +44,6 @@ def certs() -> Iterator[tokenkit.CertsServer]:
     """The certificates the add-on's systemIdToken (and OIDC tokens) are checked against."""
     with tokenkit.CertsServer() as server:
         yield server
-
-
-def addon_env(certs: tokenkit.CertsServer) -> dict[str, str]:
-    """The add-on's settings: its audience and caller, tokens checked against ``certs``."""
-    return {
-        "SHEETSYNC_ADDON_AUDIENCE": tokenkit.DEFAULT_AUDIENCE,
-        "SHEETSYNC_ADDON_SERVICE_ACCOUNT": tokenkit.DEFAULT_EMAIL,
-        CERTS_URL_ENV: certs.url,
-    }
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from fleetkit import (
     TASKS_SA,
     WORKER_URL,
     Fleet,
+    addon_env,
     fleet_world,
     local_hour,
 )
@@ -326,8 +327,6 @@ def test_only_an_editor_or_the_enroller_may_turn_the_sync_on_or_off(fleet: Fleet
 
 
 def test_a_workspace_user_is_enrolled_by_delegation(firestore_emulator, certs) -> None:
-    from conftest import addon_env
-
     env = {**addon_env(certs), "SHEETSYNC_DELEGATION_DOMAINS": "clinic.example.org"}
     certs.reset()
     idtoken_certs.clear_cert_cache()
