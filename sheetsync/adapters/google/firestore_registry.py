@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -38,11 +40,13 @@ from sheetsync.fleet_ports import PendingConsent, TenantRegistry
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
-#: Attempts at one transaction before giving up. The client's default (5) is too few when a
-#: few writers contend for one record (a worker's outcome, the add-on's pause and a manual
-#: run): Firestore aborts all but one, and a retried transaction keeps its place in line
-#: (the client says so), so more attempts are cheap and end the contention.
-TRANSACTION_ATTEMPTS = 25
+#: Rounds of the client's own transaction attempts (5 each) before giving up. When a few
+#: writers contend for one record (a worker's outcome, the add-on's pause, a manual run)
+#: Firestore aborts all but one, and the client retries at once, with no pause: writers that
+#: collided collide again. Between rounds each waits a random, doubling pause (from
+#: CONTENTION_PAUSE_S, at most a second), which spreads them out.
+CONTENTION_ROUNDS = 8
+CONTENTION_PAUSE_S = 0.02
 T = TypeVar("T")
 
 
@@ -131,6 +135,10 @@ def from_document(tenant_id: str, data: Mapping[str, Any]) -> Tenant:
     )
 
 
+class _Contended(BackendError):
+    """A transaction Firestore aborted on each of the client's attempts (transient)."""
+
+
 def _stream(query: Any) -> list[Any]:
     return list(query.stream())
 
@@ -158,10 +166,19 @@ class FirestoreRegistry(TenantRegistry):
             # worth another try later (no code: transient).
             if "Failed to commit transaction" not in str(exc):
                 raise
-            raise BackendError(f"{action} failed: too many concurrent changes") from None
+            raise _Contended(f"{action} failed: too many concurrent changes") from None
 
-    def _transaction(self) -> firestore.Transaction:
-        return self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS)
+    def _transact(self, action: str, work: Callable[[firestore.Transaction], T]) -> T:
+        """``work`` in a transaction, tried again after a random pause while it is contended."""
+        pause = CONTENTION_PAUSE_S
+        for _round in range(CONTENTION_ROUNDS - 1):
+            try:
+                return self._call(action, lambda: work(self.client.transaction()))
+            except _Contended:
+                # Jitter, not a secret: the standard generator is what it needs.
+                time.sleep(random.uniform(pause / 2, pause))
+                pause = min(pause * 2, 1.0)
+        return self._call(action, lambda: work(self.client.transaction()))
 
     def _tenant(self, snapshot: Any) -> Tenant:
         try:
@@ -193,9 +210,7 @@ class FirestoreRegistry(TenantRegistry):
             transaction.set(ref, to_document(changed))
             return changed
 
-        result: Tenant | None = self._call(
-            "Updating the tenant registry", lambda: apply(self._transaction())
-        )
+        result: Tenant | None = self._transact("Updating the tenant registry", apply)
         return result
 
     def delete(self, tenant_id: str) -> bool:
@@ -208,9 +223,7 @@ class FirestoreRegistry(TenantRegistry):
             transaction.delete(ref)
             return True
 
-        removed: bool = self._call(
-            "Removing a tenant from the registry", lambda: remove(self._transaction())
-        )
+        removed: bool = self._transact("Removing a tenant from the registry", remove)
         return removed
 
     def pages(self, page_size: int) -> Iterator[list[Tenant]]:
@@ -260,7 +273,7 @@ class FirestoreRegistry(TenantRegistry):
             data: dict[str, Any] = snapshot.to_dict() or {}
             return data
 
-        data = self._call("Reading a consent in progress", lambda: take(self._transaction()))
+        data = self._transact("Reading a consent in progress", take)
         if data is None:
             return None
         try:
