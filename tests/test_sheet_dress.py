@@ -128,7 +128,9 @@ def test_a_sync_keeps_the_workbooks_dress(tmp_path: Path):
     assert len(contact_lists(wb[LOG.name])) == len(contact_lists(wb[REFERRALS.name])) == 1
     assert wb[TEMPLATES.name].row_dimensions[2].height >= 10 * look.LINE_POINTS
     # The demo's invalid rows are the ones the rule picks out.
-    statuses = [r[-1].value for r in wb[CONTACTS.name].iter_rows(min_row=2) if r[1].value]
+    status = CONTACTS.headers.index("Sync status")
+    rows = wb[CONTACTS.name].iter_rows(min_row=2)
+    statuses = [r[status].value for r in rows if r[1].value]
     assert any(s.startswith(look.ERROR_STATUS_PREFIX) for s in statuses)
     assert any(not s.startswith(look.ERROR_STATUS_PREFIX) for s in statuses)
 
