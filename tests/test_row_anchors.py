@@ -50,8 +50,12 @@ def anchors_match_row_ids(server: FakeGoogle, sid: str, tab: str = "Contacts") -
     assert by_row == want
 
 
+#: Sync-owned cells holding ids the fake server hands out: different in two Sheets.
+GMAIL_OR_CALENDAR_IDS = ("Draft ID", "Event ID", "Thread ID", "Doctors' letter ID", "Thanks draft ID")
+
+
 def without_ids(rows: list[list[Any]]) -> list[list[Any]]:
-    keep = [i for i, h in enumerate(rows[0]) if h not in ("Draft ID", "Event ID", "Thread ID")]
+    keep = [i for i, h in enumerate(rows[0]) if h not in GMAIL_OR_CALENDAR_IDS]
     return [[row[i] if i < len(row) else "" for i in keep] for row in rows]
 
 
