@@ -51,7 +51,13 @@ def anchors_match_row_ids(server: FakeGoogle, sid: str, tab: str = "Contacts") -
 
 
 #: Sync-owned cells holding ids the fake server hands out: different in two Sheets.
-GMAIL_OR_CALENDAR_IDS = ("Draft ID", "Event ID", "Thread ID", "Doctors' letter ID", "Thanks draft ID")
+GMAIL_OR_CALENDAR_IDS = (
+    "Draft ID",
+    "Event ID",
+    "Thread ID",
+    "Doctors' letter ID",
+    "Thanks draft ID",
+)
 
 
 def without_ids(rows: list[list[Any]]) -> list[list[Any]]:
