@@ -19,6 +19,7 @@ from sheetsync.adapters.google.http import is_transient, retry_policy
 from sheetsync.adapters.google.sheet_view import GRID_FIELDS
 from sheetsync.adapters.google.sheets import GoogleSheetStore
 from sheetsync.core.plan import Attachment, CellWrite, DraftSpec, EventSpec, SheetChanges
+from sheetsync.core.summary import LAYOUT_MARK, LAYOUT_MARK_CELL
 from sheetsync.core.table import RowRef, Snapshot, column_map, row_refs
 from sheetsync.entrypoints.demo import FLYER_PDF
 from sheetsync.errors import BackendError
@@ -177,7 +178,9 @@ def test_summary_is_padded_so_old_content_is_cleared(server):
 def test_summary_only_write_is_one_request_sized_by_the_snapshot_it_is_given(server):
     sid = template_sheet(server)
     store = sheet_store(server, sid)
-    store.write(store.read(), SheetChanges(summary=[["a", "b", "c"], ["d"], ["e"], ["f", "g"]]))
+    # The first row carries the layout mark, as every Summary grid does: no dress is due.
+    first = ["a", "b", "c", *[""] * (LAYOUT_MARK_CELL[1] - 3), LAYOUT_MARK]
+    store.write(store.read(), SheetChanges(summary=[first, ["d"], ["e"], ["f", "g"]]))
     snapshot = store.read()
     # Another store, which never read: all it knows of the Sheet is the snapshot it is given.
     writer = sheet_store(server, sid)
@@ -212,17 +215,19 @@ def test_sheets_request_count_does_not_grow_with_the_sheet(server):
     gc.http_client.values_batch_update(
         sid, body={"valueInputOption": "RAW", "data": [{"range": "Contacts!A2", "values": rows}]}
     )
+    # A Summary grid as every sync writes it, with the layout mark: no dress is due.
+    summary = [["s", *[""] * (LAYOUT_MARK_CELL[1] - 1), LAYOUT_MARK]]
     store = sheet_store(server, sid)
     snapshot = store.read()
     writes = [CellWrite(ref, "sync_status", "OK") for ref in contact_refs(snapshot)]
-    store.write(snapshot, SheetChanges(cells=writes, summary=[["s"]]))
+    store.write(snapshot, SheetChanges(cells=writes, summary=summary))
     # Read, the batchUpdate anchoring all 400 rows, the write through them.
     assert store.request_counts() == {"sheets": 3}
     # Anchored now: the next sync reads and writes, nothing else.
     again = sheet_store(server, sid)
     snapshot = again.read()
     writes = [CellWrite(ref, "sync_status", "Done") for ref in contact_refs(snapshot)]
-    report = again.write(snapshot, SheetChanges(cells=writes, summary=[["s"]]))
+    report = again.write(snapshot, SheetChanges(cells=writes, summary=summary))
     assert again.request_counts() == {"sheets": 2}
     assert report.cells_written == 400
 

@@ -48,7 +48,7 @@ def test_init_creates_the_template_through_the_api(server):
     owned = sum(len(tab.sync_owned_headers) for tab in TEMPLATE.tabs)
     assert len(protected) == owned + 1  # every sync-owned column, and the Summary tab
     (chart,) = ss.requests_of("addChart")
-    assert chart["chart"]["spec"]["basicChart"]["chartType"] == "COLUMN"
+    assert chart["chart"]["spec"]["basicChart"]["chartType"] == "BAR"
     # create, formatting batchUpdate, values batchUpdate
     assert len(server.requests("sheets")) == 3
 

@@ -6,7 +6,7 @@ from builders import NOW, snapshot
 
 from sheet_template import tabs as t
 from sheetsync.core.planner import make_plan
-from sheetsync.core.summary import GOAL_COLUMNS, GOAL_HEADER_ROW, build_summary, summary_grid
+from sheetsync.core.summary import GOAL_COLUMNS, build_summary, summary_blocks, summary_grid
 from sheetsync.core.table import Snapshot, Table
 from sheetsync.core.validation import validate
 
@@ -88,7 +88,7 @@ def test_referrals_in_and_out_over_the_window():
     assert (s.referrals_in, s.referrals_out) == (1, 1)
 
 
-def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems():
+def test_grid_puts_this_week_first_then_the_sections_in_order_and_lists_problems():
     s = summary_for(
         contacts=[
             person("Bad", "Astrologer"),
@@ -96,13 +96,27 @@ def test_grid_has_the_goal_table_where_the_chart_expects_it_and_lists_problems()
         ]
     )
     grid = summary_grid(s)
-    assert tuple(grid[GOAL_HEADER_ROW - 1]) == GOAL_COLUMNS
-    assert grid[GOAL_HEADER_ROW][0] == "Therapists in other specialties"
-    text = [" | ".join(str(c) for c in row) for row in grid]
-    assert "Rows with problems: 1" in text
-    assert any(line.startswith("Contacts | 2 | C0001 | Category: is not one of") for line in text)
-    assert "Overdue follow-ups: 1" in text
-    assert any(line.startswith("C0002 | Late |") for line in text)
+    headings = [b.heading for b in summary_blocks(s)]
+    assert headings == [
+        "This week",
+        "Goals",
+        "Next actions",
+        "Pipeline",
+        "Case-study group",
+        "Referrals",
+        "Referrers gone quiet: 0",
+        "Rows with problems: 1",
+    ]
+    goals = next(b for b in summary_blocks(s) if b.heading == "Goals")
+    assert tuple(grid[goals.first_row + 1][: len(GOAL_COLUMNS)]) == GOAL_COLUMNS
+    assert grid[goals.first_row + 2][0] == "Therapists in other specialties"
+    text = [" | ".join(str(c) for c in row[:10] if c is not None) for row in grid]
+    assert "Rows with problems: 1 | each row's Sync status says more" in text
+    assert any(line.startswith("Contacts row 2 | C0001 | Category: is not one of") for line in text)
+    # The overdue nurture touch heads "this week", dated when it was due, with the name.
+    week = summary_blocks(s)[0]
+    assert week.note.endswith("1 overdue, 0 to do")
+    assert text[week.first_row + 2].startswith("Late | 2026-03-02 | Nurture touch | Overdue since")
     assert grid[1][0] == "Last sync" and grid[1][1].endswith("UTC")
 
 

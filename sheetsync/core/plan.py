@@ -49,7 +49,8 @@ class EventSpec:
     #: How the event repeats from ``day``: an RFC 5545 RRULE value without the "RRULE:"
     #: prefix (``core.rhythm`` makes them, e.g. "FREQ=MONTHLY;INTERVAL=1"); "" for a one-off.
     recurrence: str = ""
-    #: What to do, in one line, for a nurture touch (one of the article's ideas); "" otherwise.
+    #: What to do, in one line, for a nurture touch (one of the article's ideas), which the
+    #: Summary's "this week" shows beside it; "" otherwise.
     suggestion: str = ""
 
 

@@ -5,7 +5,8 @@ Owns the Google rendering of ``sheet_template.TEMPLATE`` (the ``.xlsx`` renderin
 requests:
 
 * ``spreadsheets.create`` with every tab, its grid size, frozen header row and tab colour;
-* one ``spreadsheets.batchUpdate`` that dresses it (``template_requests``);
+* one ``spreadsheets.batchUpdate`` that dresses it (``template_requests``, and the Summary's
+  layout from ``summary_dress``);
 * one ``values.batchUpdate`` (RAW) with the header rows, the Settings rows with the article's
   defaults, and the default letters of the Templates tab.
 
@@ -25,15 +26,17 @@ from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import rowcol_to_a1
 
 from sheet_template import TEMPLATE, Tab, look
-from sheet_template.tabs import SETTINGS, TEMPLATES
+from sheet_template.tabs import SETTINGS, SUMMARY, TEMPLATES
 from sheetsync.adapters.google.http import DEFAULT_RETRY, GOOGLE_ERRORS, to_backend_error
 from sheetsync.adapters.google.sheets import quote_title
+from sheetsync.adapters.google.summary_dress import summary_requests
 from sheetsync.adapters.google.template_requests import (
     format_requests,
     letter_row,
     rgb,
     sheet_ids,
 )
+from sheetsync.core.summary import LAYOUT_MARK, LAYOUT_MARK_CELL
 
 
 def _is_table(tab: Tab) -> bool:
@@ -86,7 +89,11 @@ def initial_values(identity: str = "") -> list[dict[str, Any]]:
         if tab.columns:
             data.append(_row_range(tab.name, 1, tab.headers))
         else:
-            data.append(_row_range(tab.name, 1, [look.SUMMARY_PLACEHOLDER]))
+            # The layout mark tells the first sync the tab is dressed already.
+            row, column = LAYOUT_MARK_CELL
+            assert row == 0
+            first = [look.SUMMARY_PLACEHOLDER, *[""] * (column - 1), LAYOUT_MARK]
+            data.append(_row_range(tab.name, 1, first))
     for row, setting in enumerate(TEMPLATE.settings, 2):
         value = identity if setting.key == "sheet_identity" else setting.default
         values = [setting.label, value, setting.note]
@@ -107,7 +114,8 @@ def create_spreadsheet(
     except GOOGLE_ERRORS as exc:
         raise to_backend_error(exc, "Creating the Sheet") from None
     try:
-        http.batch_update(spreadsheet_id, {"requests": format_requests()})
+        summary = summary_requests(sheet_ids()[SUMMARY.name])
+        http.batch_update(spreadsheet_id, {"requests": [*format_requests(), *summary]})
         retry(http.values_batch_update)(
             spreadsheet_id, body={"valueInputOption": "RAW", "data": initial_values(spreadsheet_id)}
         )

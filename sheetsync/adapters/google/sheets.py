@@ -74,6 +74,7 @@ from sheetsync.adapters.google.row_writes import (
     where_in,
 )
 from sheetsync.adapters.google.sheet_view import GRID_FIELDS, GridSnapshot, parse_grid
+from sheetsync.adapters.google.summary_dress import dress_summary, needs_dress
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell
 from sheetsync.core.ids import check_spreadsheet_id
@@ -279,6 +280,12 @@ class GoogleSheetStore(SheetStore):
 
     def write(self, snapshot: Snapshot, changes: SheetChanges) -> WriteReport:
         try:
+            if needs_dress(snapshot.tables.get(SUMMARY.name)):
+                # A Summary made for another layout: dressed before the write that marks it,
+                # so a failure in between leaves the mark out and the next sync dresses again.
+                self.counter.round_trips += self.retry(dress_summary)(
+                    self.client, self.spreadsheet_id, SUMMARY.name
+                )
             return self._write(snapshot, changes)
         except GOOGLE_ERRORS as exc:
             raise to_backend_error(exc, "Writing back to the Sheet") from None

@@ -3,11 +3,11 @@
 Owns the Google rendering of the template's look (``sheet_template.look``, which the ``.xlsx``
 rendering reads too): header formats and notes, column widths, date formats, dropdowns
 (``setDataValidation``), sync-owned columns greyed and protected with ``warningOnly`` (a person
-editing one is warned, not blocked), the Summary tab protected the same way, the Summary
-chart of the goals (``addChart``), error rows highlighted by a conditional format on their
-Sync status (``addConditionalFormatRule``), the Templates tab's letters wrapped in rows tall
-enough to read, and a dropdown of the Contacts tab's names on the Log and Referrals Contact
-columns (``ONE_OF_RANGE``, warning only). Pure: it builds request bodies, ``init`` sends them.
+editing one is warned, not blocked), the Summary tab protected the same way (its layout is
+``summary_dress``'s), error rows highlighted by a conditional format on their Sync status
+(``addConditionalFormatRule``), the Templates tab's letters wrapped in rows tall enough to
+read, and a dropdown of the Contacts tab's names on the Log and Referrals Contact columns
+(``ONE_OF_RANGE``, warning only). Pure: it builds request bodies, ``init`` sends them.
 
 ``dress_requests`` builds the last three for a Sheet made before they existed, for a store
 that is asked to dress a tab; given the rules the tab has, it adds none twice.
@@ -21,7 +21,6 @@ from typing import Any
 from sheet_template import TEMPLATE, Column, Kind, Letter, Tab, look
 from sheet_template.tabs import SETTINGS, SYNC_STATUS, TEMPLATES
 from sheetsync.core.letters import placeholders
-from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
 
 #: Pixels per width unit of the template's column widths (Excel character widths).
 PIXELS_PER_WIDTH = 7
@@ -339,47 +338,10 @@ def _settings_requests(sheet_id: int) -> list[dict[str, Any]]:
     return requests
 
 
-def _goals_chart(sheet_id: int) -> dict[str, Any]:
-    """The chart of the goals, placed right of the Summary's tables."""
-    # Rows GOAL_HEADER_ROW (the header) to GOAL_HEADER_ROW + GOAL_COUNT, as in the xlsx chart:
-    # goals (column A) against Current (C) and Target (min) (G), titled by the header row.
-    rows = (GOAL_HEADER_ROW - 1, GOAL_HEADER_ROW + GOAL_COUNT)
-
-    def source(col: int) -> dict[str, Any]:
-        return {"sourceRange": {"sources": [grid(sheet_id, rows, (col, col + 1))]}}
-
-    return {
-        "spec": {
-            "title": look.CHART_TITLE,
-            "basicChart": {
-                "chartType": "COLUMN",
-                "legendPosition": "BOTTOM_LEGEND",
-                "headerCount": 1,
-                "axis": [{"position": "LEFT_AXIS", "title": look.CHART_AXIS_TITLE}],
-                "domains": [{"domain": source(0)}],
-                "series": [
-                    {"series": source(2), "targetAxis": "LEFT_AXIS"},
-                    {"series": source(6), "targetAxis": "LEFT_AXIS"},
-                ],
-            },
-        },
-        "position": {
-            "overlayPosition": {
-                "anchorCell": {"sheetId": sheet_id, "rowIndex": 3, "columnIndex": 8},
-                "widthPixels": 640,
-                "heightPixels": 300,
-            }
-        },
-    }
-
-
 def _summary_requests(sheet_id: int) -> list[dict[str, Any]]:
-    requests = [_column_width(sheet_id, index, width) for index, width in enumerate(COLUMN_WIDTHS)]
-    requests += [
-        {"addChart": {"chart": _goals_chart(sheet_id)}},
-        _protect(grid(sheet_id), "Rewritten by every sync: edits here are lost."),
-    ]
-    return requests
+    # Its columns, formats and chart are the Summary layout's (``summary_dress``, which
+    # ``init`` sends beside these).
+    return [_protect(grid(sheet_id), "Rewritten by every sync: edits here are lost.")]
 
 
 def format_requests() -> list[dict[str, Any]]:

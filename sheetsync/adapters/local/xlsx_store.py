@@ -28,7 +28,7 @@ from sheetsync.adapters.local.files import check_replaceable, file_error, write_
 from sheetsync.adapters.synclock import one_sync_at_a_time
 from sheetsync.core.cells import Cell, is_blank
 from sheetsync.core.plan import ColumnAdd, RowAppend, SheetChanges
-from sheetsync.core.summary import COLUMN_WIDTHS, GOAL_COUNT, GOAL_HEADER_ROW
+from sheetsync.core.summary import layout
 from sheetsync.core.table import Snapshot, Table, column_map, norm_header
 from sheetsync.core.writeback import place
 from sheetsync.errors import BackendError
@@ -36,6 +36,11 @@ from sheetsync.ports import SheetStore, WriteReport
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
+
+#: The workbook's font (openpyxl's default), named in full on the Summary's styled cells.
+FONT = "Calibri"
+#: openpyxl sizes charts in centimetres; the layout gives pixels (96 to the inch).
+PIXELS_PER_CM = 96 / 2.54
 
 # openpyxl loads on first use (about 80 ms): the Google backend, which the Cloud Functions use,
 # never needs it, and the composition root imports this module whichever backend is chosen.
@@ -97,33 +102,94 @@ def open_in(path: Path) -> tuple[str, str] | None:
 
 
 def write_summary(wb: Any, grid: Sequence[Sequence[Cell]]) -> None:
-    """Replace the Summary tab with ``grid`` and a chart of the goals."""
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Font
-
+    """Replace the Summary tab with ``grid``, dressed as ``core.summary.layout`` says: column
+    widths and wrap, headings and headers in bold, the goals chart beside the tables (its data
+    in hidden columns) and a page setup that prints the tables fitted to the page's width."""
     name = SUMMARY.name
     index = wb.sheetnames.index(name) if name in wb.sheetnames else 0
     if name in wb.sheetnames:
         wb.remove(wb[name])
     ws = wb.create_sheet(name, index)
+    ws.sheet_properties.tabColor = look.tab_colour(SUMMARY)
     for r, row in enumerate(grid, 1):
         for c, value in enumerate(row, 1):
-            set_cell(ws, r, c, value)
-    ws["A1"].font = Font(bold=True, size=14)
-    for cell in ws[GOAL_HEADER_ROW]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", COLUMN_WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = width
-    if len(grid) > GOAL_HEADER_ROW:
-        chart = BarChart()
-        chart.title = look.CHART_TITLE
-        chart.y_axis.title = look.CHART_AXIS_TITLE
-        first, last = GOAL_HEADER_ROW, GOAL_HEADER_ROW + GOAL_COUNT
-        chart.add_data(Reference(ws, min_col=3, min_row=first, max_row=last), titles_from_data=True)
-        chart.add_data(Reference(ws, min_col=7, min_row=first, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
-        chart.width, chart.height = 18, 8
-        ws.add_chart(chart, "I4")
+            if value is not None:
+                set_cell(ws, r, c, value)
+    _dress_summary(ws, grid)
+
+
+def _dress_summary(ws: Worksheet, grid: Sequence[Sequence[Cell]]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    aligns = [
+        Alignment(horizontal="left", vertical="top", wrap_text=column.wrap)
+        for column in layout.COLUMNS
+    ]
+    # A font named in full: LibreOffice shows a font with no name in its own default, a serif.
+    bold = Font(name=FONT, size=11, bold=True)
+    fill = PatternFill("solid", fgColor=look.HEADER_FILL)
+    for r, row in enumerate(grid, 1):
+        role = row[layout.ROLE_COLUMN] if len(row) > layout.ROLE_COLUMN else None
+        for c in range(1, layout.VISIBLE_COLUMNS + 1):
+            cell = ws.cell(row=r, column=c)
+            cell.alignment = aligns[c - 1]
+            if role in (layout.HEADING, layout.HEADER):
+                cell.font = bold
+            if role == layout.HEADER:
+                cell.fill = fill
+        lines = layout.lines_needed(row)
+        if lines > 1:
+            # Excel keeps a row's stored height: wrapped text shows whole only when the
+            # height is set for it.
+            ws.row_dimensions[r].height = lines * layout.LINE_POINTS
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="left", vertical="top", wrap_text=False)
+    for c, column in enumerate(layout.COLUMNS, 1):
+        dimension = ws.column_dimensions[get_column_letter(c)]
+        dimension.width = column.width
+        dimension.hidden = column.hidden
+    _goals_chart(ws)
+    _print_setup(ws, len(grid))
+
+
+def _goals_chart(ws: Worksheet) -> None:
+    """A horizontal bar chart of the goals (short labels on the left), from the hidden block."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    label, *series = (c + 1 for c in layout.CHART_COLUMNS)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = look.CHART_TITLE
+    chart.y_axis.title = look.CHART_AXIS_TITLE
+    chart.y_axis.majorGridlines = None
+    chart.visible_cells_only = False  # the data is in hidden columns: plot it all the same
+    chart.legend.position = "b"
+    values = Reference(
+        ws, min_col=series[0], max_col=series[-1], min_row=1, max_row=layout.CHART_ROWS
+    )
+    chart.add_data(values, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=label, min_row=2, max_row=layout.CHART_ROWS))
+    width, height = layout.CHART_SIZE
+    chart.width, chart.height = width / PIXELS_PER_CM, height / PIXELS_PER_CM
+    row, column = layout.CHART_ANCHOR
+    ws.add_chart(chart, f"{get_column_letter(column + 1)}{row + 1}")
+
+
+def _print_setup(ws: Worksheet, rows: int) -> None:
+    """Landscape, the visible columns fitted to the page's width, as many pages as it takes
+    (the demo's Summary takes two)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.print_area = f"A1:{get_column_letter(layout.VISIBLE_COLUMNS)}{max(rows, 1)}"
+    ws.page_setup.orientation = "landscape" if layout.PRINT_LANDSCAPE else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def save_atomically(wb: Any, path: Path) -> None:

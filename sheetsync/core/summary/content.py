@@ -11,6 +11,7 @@ from sheet_template import tabs as t
 from sheetsync.core.cells import as_text
 from sheetsync.core.models import Contact
 from sheetsync.core.plan import Plan
+from sheetsync.core.summary.actions import with_steps
 from sheetsync.core.summary.figures import Summary
 from sheetsync.core.summary.goals import (
     case_study_goal,
@@ -19,6 +20,7 @@ from sheetsync.core.summary.goals import (
     peer_goal,
     therapist_goals,
 )
+from sheetsync.core.summary.week import this_week
 from sheetsync.core.validation import Problem, Validated
 
 
@@ -82,11 +84,15 @@ def build_summary(
     contacts = _as_planned(validated, plan)
     groups = [row.model for row in validated.groups if row.model is not None]
     slots = case_study_slots(contacts, s)
-    goals = (
-        *therapist_goals(contacts, s, _waiting_intros(validated, plan)),
-        peer_goal(groups, s),
-        health_goal(contacts, s, plan),
-        case_study_goal(slots, groups, plan.today),
+    goals = with_steps(
+        (
+            *therapist_goals(contacts, s, _waiting_intros(validated, plan)),
+            peer_goal(groups, s),
+            health_goal(contacts, s, plan),
+            case_study_goal(slots, groups, plan.today),
+        ),
+        validated,
+        plan,
     )
     directions = _referrals(validated, plan.today)
     zone = ZoneInfo(s.time_zone)
@@ -104,4 +110,5 @@ def build_summary(
         previous_sync=validated.previous_sync,
         quiet_referrers=plan.quiet_referrers,
         quiet_after_days=s.quiet_after_days,
+        week=this_week(validated, plan),
     )

@@ -12,6 +12,8 @@ from datetime import date
 from sheetsync.core.plan import Overdue, QuietReferrer
 from sheetsync.core.validation import Problem
 
+#: A goal's status once it is met.
+REACHED = "Reached"
 #: The goals, one per kind of relationship the article sets a target for.
 GOAL_COUNT = 5
 
@@ -33,6 +35,9 @@ class Goal:
     #: The article's priority when time is short: mental-health professionals first (1), then
     #: peer support groups (2), then the rest.
     priority: int
+    #: The next steps by name ("Follow up Jane Smith (intro 3 Nov)"), most useful first; the
+    #: Summary lists the first few (``core.summary.actions``).
+    steps: tuple[str, ...] = ()
 
     @property
     def gap(self) -> int:
@@ -65,6 +70,21 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class WeekItem:
+    """One line of "this week": something to do in the next 7 days, or overdue."""
+
+    day: date
+    #: What it is, in a few words: "Follow up intro", "Nurture touch", "Send intro draft".
+    what: str
+    #: Who it is with: names, a practice or a group.
+    who: str
+    #: What to bring, say or do (a nurture touch's idea, a draft's subject).
+    details: str
+    #: Due before today (``day`` is then the day it was due).
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class Summary:
     """Every figure the Summary tab shows."""
 
@@ -83,8 +103,12 @@ class Summary:
     #: Referrers gone quiet (``Plan.quiet_referrers``), and after how many days they count so.
     quiet_referrers: tuple[QuietReferrer, ...] = ()
     quiet_after_days: int = 90
+    #: What to do in the next 7 days and what is overdue: overdue first, then by day.
+    week: tuple[WeekItem, ...] = ()
 
     @property
     def next_actions(self) -> tuple[Goal, ...]:
-        """Goals still short of target, in the article's order of priority."""
-        return tuple(sorted((g for g in self.goals if g.gap), key=lambda g: g.priority))
+        """Goals not yet reached (short of target, or a full case-study group not yet
+        meeting), in the article's order of priority."""
+        pending = (g for g in self.goals if g.gap or g.status != REACHED)
+        return tuple(sorted(pending, key=lambda g: g.priority))

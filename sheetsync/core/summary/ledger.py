@@ -1,24 +1,31 @@
-"""The Summary's section on referrers gone quiet: people who referred before, to nurture now."""
+"""The Summary's section on referrers gone quiet: people who referred before, to nurture now.
+
+Laid out in the Summary's column grid (``layout.COLUMNS``): who in A, the Row ID in B, the
+dates in D and E (wide enough for a date and their bold headers), what to do in J.
+"""
 
 from __future__ import annotations
 
-from sheetsync.core.cells import Cell
+from sheetsync.core.summary.block import Block
 from sheetsync.core.summary.figures import Summary
 from sheetsync.core.words import plural
 
+#: What the section says to do with a quiet referrer (the article's nurture ideas).
+NURTURE = "Nurture: share an article, invite them for coffee, or ask their thoughts"
+HEADER = {0: "Referrer", 1: "Row ID", 3: "Last referral", 4: "Last touch", 9: "What"}
 
-def quiet_referrer_rows(summary: Summary) -> list[list[Cell]]:
-    """The section as rows of cells: a heading, then one row per quiet referrer, if any."""
+
+def quiet_referrers_block(summary: Summary, limit: int) -> Block:
+    """The section: a heading with the count, then one row per quiet referrer (the first
+    ``limit``, then how many more), none when there are none."""
     quiet = summary.quiet_referrers
-    days = summary.quiet_after_days
-    heading = (
-        f"Referrers gone quiet (no referral and no touch for {plural(days, 'day')}): {len(quiet)}"
-    )
-    rows: list[list[Cell]] = [[], [heading]]
+    note = f"no referral and no touch for {plural(summary.quiet_after_days, 'day')}"
+    block = Block(f"Referrers gone quiet: {len(quiet)}", note)
     if not quiet:
-        return rows
-    rows.append(["Row ID", "Name", "Last referral in", "Last touch", "", "What"])
-    for q in quiet:
-        what = "Nurture: share an article, invite them for coffee, or ask their thoughts"
-        rows.append([q.row_id, q.name, q.last_referral, q.last_touch or "", "", what])
-    return rows
+        return block
+    block.header = dict(HEADER)
+    for q in quiet[:limit]:
+        block.rows.append({0: q.name, 1: q.row_id, 3: q.last_referral, 4: q.last_touch, 9: NURTURE})
+    if len(quiet) > limit:
+        block.rows.append({0: f"… and {len(quiet) - limit} more: see the Referrals tab"})
+    return block
