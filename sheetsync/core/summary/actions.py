@@ -35,7 +35,10 @@ def _therapist_steps(
     follow_ups = {
         ref: e.day for e in plan.events if e.purpose == "intro-followup" for ref in e.refs
     }
-    overdue = {o.row_id: o.due for o in plan.overdue}
+    due_by_id = {o.row_id: o.due for o in plan.overdue}
+    # By the row's id as the plan gives it (a new row has none in the Sheet yet).
+    ids = {row.ref: as_text(row.target.get("row_id")) for row in plan.rows}
+    overdue = {ref: due_by_id[rid] for ref, rid in ids.items() if rid in due_by_id}
     decide: list[str] = []
     send: list[str] = []
     chase: list[str] = []
@@ -51,7 +54,7 @@ def _therapist_steps(
         elif stage == t.PROSPECT and (row.ref in drafted or as_text(row.synced.get("draft_id"))):
             send.append(f"Send the intro draft to {c.name}")
         elif stage == t.CONTACTED:
-            due = overdue.get(row.row_id) or follow_ups.get(row.ref)
+            due = overdue.get(row.ref) or follow_ups.get(row.ref)
             when = _on("due", due, today) if due else _on("intro", c.last_contact, today)
             chase.append(f"Follow up {c.name}{when}")
         elif stage == t.MEETING_BOOKED:

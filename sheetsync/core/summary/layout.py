@@ -36,6 +36,7 @@ from sheetsync.core.planner.rules import short_date
 from sheetsync.core.summary.block import Block
 from sheetsync.core.summary.figures import GOAL_COUNT, Summary, range_text
 from sheetsync.core.summary.ledger import quiet_referrers_block
+from sheetsync.core.summary.week import WEEK_DAYS
 from sheetsync.core.validation import Problem
 
 Rows = list[list[Cell]]
@@ -53,7 +54,7 @@ class SummaryColumn:
 
 #: The Summary's columns, A to O.
 COLUMNS = (
-    SummaryColumn(30, wrap=True),  # A: who / goal / category / slot / where
+    SummaryColumn(31, wrap=True),  # A: who / goal / category / slot / where
     SummaryColumn(12),  # B: when (a date needs 10 characters and a margin) / first value
     SummaryColumn(11),  # C
     SummaryColumn(17),  # D: wide enough for "Meeting booked" in bold
@@ -153,7 +154,7 @@ def _line(cells: dict[int, Cell], role: str = "") -> list[Cell]:
 
 def _week(summary: Summary) -> Block:
     today = summary.today
-    last = today + timedelta(days=6)
+    last = today + timedelta(days=WEEK_DAYS)
     overdue = [i for i in summary.week if i.overdue]
     coming = [i for i in summary.week if not i.overdue]
     note = f"{short_date(today, today)} to {short_date(last, today)}"

@@ -11,7 +11,7 @@ from sheetsync.core.summary.figures import Summary
 from sheetsync.core.words import plural
 
 #: What the section says to do with a quiet referrer (the article's nurture ideas).
-NURTURE = "Nurture: share an article, invite them for coffee, or ask their thoughts"
+NURTURE = "Nurture: an article, a coffee, or ask their view"
 HEADER = {0: "Referrer", 1: "Row ID", 3: "Last referral", 4: "Last touch", 9: "What"}
 
 

@@ -22,7 +22,8 @@ from sheetsync.core.summary.figures import WeekItem
 from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Validated
 
-#: "This week" is today and the 6 days after it.
+#: "This week" is today and the 7 days after it: a drop-in planned the default 7 days ahead
+#: shows up the day it is planned.
 WEEK_DAYS = 7
 #: Names listed in one line before the rest are counted ("Ana, Ben, Cleo and 2 more").
 NAMES_LISTED = 3
@@ -34,8 +35,14 @@ _WHAT = {
     "nurture": "Nurture touch",
     "meeting": "Group meeting",
 }
+_DETAILS = {
+    "intro-followup": "No answer to your intro.",
+    "practice-followup": "Did the doctors get your letter and flyers?",
+    "drop-in": "Bring the cover note, letter and flyers.",
+    "contact-meeting": "Afterwards, set Stage: Nurturing or Not a fit.",
+}
 #: A nurture touch's idea when the plan gives none: the article's three kinds of touch.
-DEFAULT_IDEA = "Share an article, invite them for coffee, or ask their view on a case question."
+DEFAULT_IDEA = "Send an article, offer a coffee or ask a question."
 
 
 def names_text(names: Sequence[str]) -> str:
@@ -84,7 +91,8 @@ def _event_item(
         what = event.title.split(":", 1)[0] if ":" in event.title else t.MEETING
     else:
         what = _WHAT.get(event.purpose, t.MEETING)
-    details = event.description
+    # In a few words, to keep each line one line; the calendar event says the rest.
+    details = _DETAILS.get(event.purpose, event.description)
     if event.purpose == "nurture":
         details = event.suggestion or DEFAULT_IDEA
     due = min((overdue[ref] for ref in event.refs if ref in overdue), default=None)
@@ -95,9 +103,9 @@ def _event_item(
 
 #: What "this week" says of a draft, the sync it is made and every sync after it until sent.
 IN_DRAFTS = "In your drafts."
-TO_PRINT = "In your drafts: print it for the Practice Manager."
-KIT_IN_DRAFTS = "In your drafts: the cover note and the letter for the doctors."
-KIT_TO_PRINT = "In your drafts: print the cover note and the letter for the Practice Manager."
+#: A GP kit: the cover note and the letter for the doctors, sent or printed together.
+KIT_IN_DRAFTS = "In your drafts: cover note, doctors' letter."
+KIT_TO_PRINT = "In your drafts: print both for the practice."
 #: The kinds of draft a contact's Draft ID records (the GP kit's letter for the doctors rides
 #: with its cover note; a thank-you is a Referrals row's).
 _DRAFT_ID_KINDS = {"intro", "intro_busy", "intro_health", "gp_cover"}
@@ -162,7 +170,7 @@ def _thank_yous(validated: Validated, plan: Plan) -> list[WeekItem]:
 def this_week(validated: Validated, plan: Plan) -> tuple[WeekItem, ...]:
     """Every item of "this week": overdue first (oldest first), then by day."""
     today = plan.today
-    last = today + timedelta(days=WEEK_DAYS - 1)
+    last = today + timedelta(days=WEEK_DAYS)
     names = _Names(validated)
     ids = {row.ref: as_text(row.target.get("row_id")) for row in plan.rows}
     due_by_id = {item.row_id: item.due for item in plan.overdue}
