@@ -244,7 +244,7 @@ def test_a_10000_contact_summary_stays_a_summary(big):
 
 
 def test_a_10000_contact_summary_fits_its_columns(big):
-    summary, grid, blocks = big
+    _, grid, blocks = big
     assert overflowing(grid) == []
     assert narrow_dates(grid) == []
     assert misplaced(grid, blocks) == []

@@ -1049,6 +1049,9 @@ class SheetsApi:
         anchor = (chart.get("position") or {}).get("overlayPosition", {}).get("anchorCell", {})
         sheet_id = anchor.get("sheetId", (chart.get("position") or {}).get("sheetId"))
         sheet = self._sheet_for(ss, sheet_id) if sheet_id is not None else ss.sheets[0]
+        taken = {c["chartId"] for s in ss.sheets for c in s.charts}
+        if chart.get("chartId") in taken:
+            raise bad_request(f"An object with id {chart['chartId']} already exists.")
         chart.setdefault("chartId", self.ids.int_id())
         sheet.charts.append(chart)
         return {"addChart": {"chart": copy.deepcopy(chart)}}
@@ -1067,6 +1070,13 @@ class SheetsApi:
         sheet = self._grid_sheet(ss, ranges[0])
         index = min(int(req.get("index", len(sheet.conditional_formats))), 10**6)
         sheet.conditional_formats.insert(index, rule)
+
+    def _r_deleteConditionalFormatRule(self, ss: Spreadsheet, req: dict[str, Any]) -> None:
+        sheet = self._sheet_for(ss, req.get("sheetId"))
+        index = int(req.get("index", 0))
+        if not 0 <= index < len(sheet.conditional_formats):
+            raise bad_request(f"No conditional format on sheet {sheet.sheet_id} at index {index}.")
+        del sheet.conditional_formats[index]
 
     def _r_addNamedRange(self, ss: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
         named = copy.deepcopy(req.get("namedRange") or {})
