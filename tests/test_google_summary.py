@@ -41,7 +41,6 @@ def _summary(server: FakeGoogle, sid: str):
     return server.spreadsheet(sid).by_title("Summary")
 
 
-
 def _methods(server: FakeGoogle) -> list[str]:
     return [r.method_id for r in server.requests("sheets")]
 
@@ -69,9 +68,8 @@ def _assert_dressed(server: FakeGoogle, sid: str) -> None:
 def test_init_dresses_the_summary_as_the_layout_says(server):
     sid = template_sheet(server)
     ss = server.spreadsheet(sid)
-    widths = [
-        r for r in ss.requests_of("updateDimensionProperties") if r["range"]["sheetId"] == SUMMARY_ID
-    ]
+    sized = ss.requests_of("updateDimensionProperties")
+    widths = [r for r in sized if r["range"]["sheetId"] == SUMMARY_ID]
     assert [r["range"]["startIndex"] for r in widths] == list(range(len(layout.COLUMNS)))
     for request, column in zip(widths, layout.COLUMNS, strict=True):
         assert request["properties"]["pixelSize"] == round(column.width * PIXELS_PER_WIDTH)
@@ -162,11 +160,11 @@ def test_dressing_twice_adds_nothing_twice(server):
 
 def test_needs_dress_reads_the_mark():
     row, column = layout.LAYOUT_MARK_CELL
-    marked = tuple("" for _ in range(column)) + (layout.LAYOUT_MARK,)
+    marked = ("",) * column + (layout.LAYOUT_MARK,)
     assert row == 0
     assert not needs_dress(None)  # not read: left for the next sync
     assert not needs_dress(Table("Summary", marked, ()))
     assert needs_dress(Table("Summary", ("sheetsync summary",), ()))
     assert needs_dress(Table("Summary", (), ()))
-    old = tuple("" for _ in range(column)) + ("sheetsync Summary layout 1",)
+    old = ("",) * column + ("sheetsync Summary layout 1",)
     assert needs_dress(Table("Summary", old, ()))
