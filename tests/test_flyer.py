@@ -110,7 +110,8 @@ class World:
         )
         table = backend.sheet.read().table("Summary")
         grid = [["" if v is None else str(v) for v in row] for row in (table.header, *table.rows)]
-        return [row for row in grid if row and row[0] == "Settings"]
+        # The problems table: where (tab and row) in column A, the problem in column J.
+        return [row for row in grid if row and row[0].startswith("Settings")]
 
 
 @pytest.fixture(params=["local", "google"])
@@ -235,7 +236,7 @@ def test_hostile_flyer_is_a_settings_problem_and_no_cover_note(
     assert all(SECRET not in raw for raw in drafts)
     assert report.drafts["failed"] == 0
     listed = world.summary_problems()
-    assert len(listed) == 1 and "Flyer file" in listed[0][3]
+    assert len(listed) == 1 and "Flyer file" in listed[0][9]
     # Logs carry neither the typed name nor anything read.
     assert typed not in caplog.text and "SECRET" not in caplog.text
 
