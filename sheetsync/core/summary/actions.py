@@ -9,8 +9,8 @@ advice (``Goal.next_action``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sheet_template import tabs as t
@@ -19,6 +19,8 @@ from sheetsync.core.models import Contact
 from sheetsync.core.plan import Plan
 from sheetsync.core.planner.rules import short_date
 from sheetsync.core.summary.figures import Goal
+from sheetsync.core.summary.week import overdue_by_ref
+from sheetsync.core.table import RowRef
 from sheetsync.core.validation import Validated
 from sheetsync.core.words import plural
 
@@ -27,18 +29,28 @@ def _on(prefix: str, day: date | None, today: date) -> str:
     return f" ({prefix} {short_date(day, today)})" if day else ""
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What the plan knows of the contacts' drafts and follow-ups, looked up once."""
+
+    drafted: frozenset[RowRef]
+    follow_ups: Mapping[RowRef, date]
+    overdue: Mapping[RowRef, date]
+
+    @classmethod
+    def of(cls, plan: Plan) -> _Known:
+        follow_ups = {
+            ref: e.day for e in plan.events if e.purpose == "intro-followup" for ref in e.refs
+        }
+        drafted = frozenset(ref for d in plan.drafts for ref in d.refs)
+        return cls(drafted, follow_ups, overdue_by_ref(plan))
+
+
 def _therapist_steps(
-    category: str, validated: Validated, plan: Plan, gap: int, find: tuple[str, str]
+    category: str, validated: Validated, plan: Plan, known: _Known, gap: int, find: tuple[str, str]
 ) -> list[str]:
     today = plan.today
-    drafted = {ref for d in plan.drafts for ref in d.refs}
-    follow_ups = {
-        ref: e.day for e in plan.events if e.purpose == "intro-followup" for ref in e.refs
-    }
-    due_by_id = {o.row_id: o.due for o in plan.overdue}
-    # By the row's id as the plan gives it (a new row has none in the Sheet yet).
-    ids = {row.ref: as_text(row.target.get("row_id")) for row in plan.rows}
-    overdue = {ref: due_by_id[rid] for ref, rid in ids.items() if rid in due_by_id}
+    drafted, follow_ups, overdue = known.drafted, known.follow_ups, known.overdue
     decide: list[str] = []
     send: list[str] = []
     chase: list[str] = []
@@ -110,9 +122,14 @@ def with_steps(goals: Sequence[Goal], validated: Validated, plan: Plan) -> tuple
     """The goals (in ``content``'s order: the two therapist goals, peer groups, health
     professionals, case study) with their named steps."""
     other, same, peer, health, case = goals
+    known = _Known.of(plan)
     found: tuple[list[str], ...] = (
-        _therapist_steps(t.THERAPIST_OTHER, validated, plan, other.gap, _FIND[t.THERAPIST_OTHER]),
-        _therapist_steps(t.THERAPIST_SAME, validated, plan, same.gap, _FIND[t.THERAPIST_SAME]),
+        _therapist_steps(
+            t.THERAPIST_OTHER, validated, plan, known, other.gap, _FIND[t.THERAPIST_OTHER]
+        ),
+        _therapist_steps(
+            t.THERAPIST_SAME, validated, plan, known, same.gap, _FIND[t.THERAPIST_SAME]
+        ),
         _peer_steps(validated),
         _health_steps(plan, validated),
         [],

@@ -71,6 +71,19 @@ class _Names:
         return names_text(names)
 
 
+def overdue_by_ref(plan: Plan) -> dict[RowRef, date]:
+    """When each overdue row's follow-up was due, by the row (found by the id the plan gives
+    it: a new row has none in the Sheet yet)."""
+    due_by_id = {item.row_id: item.due for item in plan.overdue}
+    found = {}
+    for row in plan.rows:
+        # Only overdue rows become keys: hashing every row's ref is most of the cost here.
+        row_id = as_text(row.target.get("row_id"))
+        if row_id in due_by_id:
+            found[row.ref] = due_by_id[row_id]
+    return found
+
+
 def _occurrence(event: EventSpec, today: date) -> date | None:
     """The event's day this week or later: a series' next meeting on or after today."""
     if not event.recurrence:
@@ -144,16 +157,25 @@ def _contact_drafts(validated: Validated, plan: Plan, names: _Names) -> list[Wee
     return intros
 
 
+def _contact_names(validated: Validated, plan: Plan) -> dict[str, str]:
+    """Each contact's name, by its name and by its Row ID (as the plan gives it)."""
+    name_of = {r.ref: r.model.name for r in validated.contacts if r.model is not None}
+    names = {name: name for name in name_of.values()}
+    for row in plan.rows:
+        if row.ref in name_of:
+            names[as_text(row.target.get("row_id"))] = name_of[row.ref]
+    return names
+
+
 def _thank_yous(validated: Validated, plan: Plan) -> list[WeekItem]:
     """The thank-yous that wait in the drafts: made now, or recorded on a referral still
     inside the window in which one is drafted (after it, the row's status says more)."""
     planned = {
         ref: d.to[0][0] for d in plan.drafts if d.kind == "thanks" and d.to for ref in d.refs
     }
-    by_id = {as_text(r.target.get("row_id")): r.ref for r in plan.rows}
-    name_of = {r.ref: r.model.name for r in validated.contacts if r.model is not None}
     oldest = plan.today - timedelta(days=THANKS_WINDOW_DAYS)
     items = []
+    names: dict[str, str] | None = None
     for row in validated.referrals:
         r = row.model
         if r is None:
@@ -162,7 +184,11 @@ def _thank_yous(validated: Validated, plan: Plan) -> list[WeekItem]:
         if who is None:
             if not _waiting(as_text(row.synced.get(THANKS_CELL))) or r.date < oldest:
                 continue
-            who = name_of.get(by_id.get(r.contact, row.ref), r.contact)
+            if names is None:
+                # Built only when a recorded thank-you waits: the Contact cell holds a name
+                # or a Row ID, and the list shows the name.
+                names = _contact_names(validated, plan)
+            who = names.get(r.contact, r.contact)
         items.append(WeekItem(plan.today, "Send thank-you", who, IN_DRAFTS))
     return items
 
@@ -172,9 +198,7 @@ def this_week(validated: Validated, plan: Plan) -> tuple[WeekItem, ...]:
     today = plan.today
     last = today + timedelta(days=WEEK_DAYS)
     names = _Names(validated)
-    ids = {row.ref: as_text(row.target.get("row_id")) for row in plan.rows}
-    due_by_id = {item.row_id: item.due for item in plan.overdue}
-    overdue = {ref: due_by_id[rid] for ref, rid in ids.items() if rid in due_by_id}
+    overdue = overdue_by_ref(plan)
     items = _contact_drafts(validated, plan, names) + _thank_yous(validated, plan)
     for event in plan.events:
         day = None if event.cancelled else _occurrence(event, today)
