@@ -23,12 +23,27 @@ from sheetsync.adapters.google.summary_dress import (
     role_formula,
 )
 from sheetsync.adapters.google.template_requests import sheet_ids
+from sheetsync.core.plan import SheetChanges
 from sheetsync.core.summary import layout
 from sheetsync.core.table import Table
 from sheetsync.service import run_sync
 
 SUMMARY_ID = sheet_ids()["Summary"]
-FORMATTING = {"sheets.spreadsheets.get", "sheets.spreadsheets.batchUpdate"}
+#: The batchUpdate requests that dress a tab (the first sync's batchUpdate anchors rows only).
+DRESS_KINDS = {
+    "repeatCell",
+    "updateDimensionProperties",
+    "addChart",
+    "updateChartSpec",
+    "deleteEmbeddedObject",
+    "addConditionalFormatRule",
+    "deleteConditionalFormatRule",
+}
+
+
+def _dress_requests(server: FakeGoogle, sid: str) -> int:
+    applied = server.spreadsheet(sid).applied_requests
+    return sum(1 for request in applied for kind in request if kind in DRESS_KINDS)
 
 
 @pytest.fixture
@@ -94,8 +109,10 @@ def test_a_sync_writes_the_chart_data_where_the_chart_reads_it_and_never_formats
 ):
     sid = demo_sheet(server)
     server.reset_log()
+    dressed = _dress_requests(server, sid)
     first = run_sync(backend(server, sid, tmp_path), NOW)
-    assert first.requests["sheets"] <= 3 and not FORMATTING & set(_methods(server))
+    # A first sync reads, anchors its rows in one batchUpdate, and writes: it dresses nothing.
+    assert first.requests["sheets"] <= 3 and _dress_requests(server, sid) == dressed
     rows = server.sheet_rows(sid, "Summary")
     block = [
         [row[c] if c < len(row) else "" for c in layout.CHART_COLUMNS]
@@ -107,7 +124,9 @@ def test_a_sync_writes_the_chart_data_where_the_chart_reads_it_and_never_formats
     assert rows[0][layout.LAYOUT_MARK_CELL[1]] == layout.LAYOUT_MARK
     server.reset_log()
     second = run_sync(backend(server, sid, tmp_path), NOW)
-    assert second.requests["sheets"] == 2 and not FORMATTING & set(_methods(server))
+    # Steady state: one read (spreadsheets.get) and one values write, no batchUpdate at all.
+    assert second.requests["sheets"] == 2
+    assert "sheets.spreadsheets.batchUpdate" not in _methods(server)
     _assert_dressed(server, sid)
 
 
@@ -116,7 +135,8 @@ def _make_old(server: FakeGoogle, sid: str) -> None:
     tables, no rules."""
     gc, _, _ = clients(server)
     store = GoogleSheetStore(gc, sid, FAST)
-    store.write(store.read(), [], [["sheetsync summary: your referral network"], ["Goal"]])
+    old = [["sheetsync summary: your referral network"], ["Goal"]]
+    store.write(store.read(), SheetChanges(summary=old))
     sheet = _summary(server, sid)
     sheet.charts[:] = [
         {
@@ -137,16 +157,17 @@ def test_an_old_layout_is_dressed_again_by_the_next_sync_once(server, tmp_path: 
     methods = _methods(server)
     # The steady sync's read and write, and the dress between them: one get, one batchUpdate.
     assert methods == [
-        "sheets.spreadsheets.values.batchGet",
+        "sheets.spreadsheets.get",
         "sheets.spreadsheets.get",
         "sheets.spreadsheets.batchUpdate",
-        "sheets.spreadsheets.values.batchUpdate",
+        "sheets.spreadsheets.values.batchUpdateByDataFilter",
     ]
     assert report.requests["sheets"] == 4
     _assert_dressed(server, sid)  # the old chart and rule are gone, the new ones there once
     server.reset_log()
+    dressed = _dress_requests(server, sid)
     again = run_sync(backend(server, sid, tmp_path), NOW)
-    assert again.requests["sheets"] == 2 and not FORMATTING & set(_methods(server))
+    assert again.requests["sheets"] == 2 and _dress_requests(server, sid) == dressed
 
 
 def test_dressing_twice_adds_nothing_twice(server):

@@ -199,8 +199,11 @@ def test_init_on_google_highlights_error_rows_on_every_table_tab(new_sheet):
         assert (where["startColumnIndex"], where["endColumnIndex"]) == (0, len(tab.columns))
         fmt = rule["booleanRule"]["format"]
         assert fmt["backgroundColorStyle"]["rgbColor"] == googlekit_rgb(look.ERROR_FILL)
-    for name in ("Summary", "Settings", "Templates"):
+    for name in ("Settings", "Templates"):
         assert new_sheet.by_title(name).conditional_formats == []
+    # The Summary's own rules bold its headings; none of them is the error-row highlight.
+    summary = new_sheet.by_title("Summary").conditional_formats
+    assert all(look.ERROR_STATUS_PREFIX not in str(rule) for rule in summary)
 
 
 def googlekit_rgb(hex_colour: str) -> dict[str, float]:
