@@ -194,7 +194,8 @@ def test_rows_are_appended_after_the_data(sheet):
     snapshot = sheet.store.read()
     letters = [r[0] for r in sheet.rows("Templates")[1:]]
     log_row = {"row_id": "L0001", "date": date(2026, 11, 2), "contact": "Ana", "what": "Email"}
-    letter = {"letter": "thanks", "subject": "Thank you", "body": "=Hi {name}"}
+    # A letter the template does not have (a later template's), appended after the others.
+    letter = {"letter": "welcome_back", "subject": "Thank you", "body": "=Hi {name}"}
     changes = SheetChanges(
         rows=[RowAppend("Templates", letter), RowAppend("Log", log_row)],
         summary=[["Summary"]],
@@ -202,8 +203,8 @@ def test_rows_are_appended_after_the_data(sheet):
     report = sheet.store.write(snapshot, changes)
     assert report.rows_appended == 2
     templates = sheet.rows("Templates")
-    assert [r[0] for r in templates[1:]] == [*letters, "thanks"]
-    assert templates[-1][:3] == ["thanks", "Thank you", "=Hi {name}"]  # RAW: text stays text
+    assert [r[0] for r in templates[1:]] == [*letters, "welcome_back"]
+    assert templates[-1][:3] == ["welcome_back", "Thank you", "=Hi {name}"]  # RAW: text stays text
     (log,) = sheet.rows("Log")[1:]
     header = sheet.rows("Log")[0]
     assert log[header.index("Row ID")] == "L0001"
