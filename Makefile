@@ -23,7 +23,7 @@ demo: $(BIN)/.runtime
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy sheetsync sheet_template main.py bench render
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 soak: $(BIN)/.dev
 	SHEETSYNC_SOAK=1 $(BIN)/python -m pytest tests -k "soak or fault or crash" -q
