@@ -54,7 +54,7 @@ def test_each_relationship_gets_its_own_intro():
     assert kinds["b@x.org"].body.startswith("Hi Ben,")
     assert kinds["c@x.org"].body.startswith("Dear Dr Lim,")
     assert kinds["d@x.org"].body.startswith("Dear Dee Dee,")  # the Greeting column wins
-    assert kinds["a@x.org"].label == "intro - Ana Silva"
+    assert kinds["a@x.org"].label == "Ana Silva"
     # One intro per contact whatever the letter: the Message-ID is the contact's "intro".
     assert all(d.message_id.startswith("<intro.") for d in plan.drafts)
     statuses = [r.status.render() for r in plan.rows]

@@ -118,15 +118,15 @@ def test_one_drop_in_visit_and_one_cover_note_per_gp_practice():
     assert harbour.kind == "gp_cover" and harbour.to == (("Jo Peters", "jo@harbour.example"),)
     assert harbour.body.startswith("Dear Jo Peters,") and "training session" in harbour.body
     assert harbour.attachment == Attachment("flyer.pdf", b"%PDF-1.4 flyer")
-    assert not harbour.to_print and harbour.label == "gp_cover - Harbour Medical"
+    assert not harbour.to_print and harbour.label == "Harbour Medical"
     northside = next(d for d in covers if "Northside" in d.subject)
     assert northside.body.startswith("Dear Practice Manager,") and northside.to == ()
     assert northside.to_print
     # Each cover note comes with the letter for the doctors it mentions, to the same addressee.
     doctors = {d.label: d for d in plan.drafts if d.kind == "gp_doctors"}
-    assert set(doctors) == {"gp_doctors - Harbour Medical", "gp_doctors - Northside"}
-    assert doctors["gp_doctors - Harbour Medical"].to == harbour.to
-    assert doctors["gp_doctors - Northside"].to_print
+    assert set(doctors) == {"Harbour Medical", "Northside"}
+    assert doctors["Harbour Medical"].to == harbour.to
+    assert doctors["Northside"].to_print
     assert all(d.attachment is None for d in doctors.values())
     assert len({d.message_id for d in plan.drafts}) == 4
 

@@ -24,7 +24,15 @@ from collections.abc import Iterator
 from sheetsync.core.plan import DraftSpec
 
 #: What a letter kind is called in a file name; another kind is named by its key.
-KIND_TITLES = {"intro": "intro", "gp_cover": "GP cover note"}
+KIND_TITLES = {
+    "intro": "intro",
+    # Every intro reads "intro" to the person opening the folder; the letter inside differs.
+    "intro_busy": "intro",
+    "intro_health": "intro",
+    "gp_cover": "GP cover note",
+    "gp_doctors": "GP letter for the doctors",
+    "thanks": "thank-you",
+}
 #: The first words of a printable draft's name.
 PRINT_PREFIX = "to print"
 SEPARATOR = " - "

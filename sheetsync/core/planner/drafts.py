@@ -139,9 +139,7 @@ def _intro(
     if isinstance(letter, DraftBlocked):
         return letter
     mid = ids.message_id(ctx.namespace, ctx.contact_ids[row.ref], "intro")
-    return DraftSpec(
-        mid, kind, (row.ref,), ((c.name, c.email),), sender, *letter, label=f"{kind} - {c.name}"
-    )
+    return DraftSpec(mid, kind, (row.ref,), ((c.name, c.email),), sender, *letter, label=c.name)
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,7 @@ class _Kit:
             sender,
             *letter,
             attachment,
-            label=f"{what} - {self.practice}",
+            label=self.practice,
             to_print=not self.manager_email,
         )
 

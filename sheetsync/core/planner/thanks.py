@@ -97,4 +97,4 @@ def _thanks(
         return letter
     mid = ids.message_id(ctx.namespace, rid, "thanks")
     to = ((c.name, c.email),)
-    return DraftSpec(mid, "thanks", (row.ref,), to, sender, *letter, label=f"thanks - {c.name}")
+    return DraftSpec(mid, "thanks", (row.ref,), to, sender, *letter, label=c.name)
