@@ -26,7 +26,7 @@ test: $(BIN)/.dev
 	$(BIN)/python -m pytest -n auto
 
 soak: $(BIN)/.dev
-	SHEETSYNC_SOAK=1 $(BIN)/python -m pytest tests -k "soak or fault or crash" -q
+	SHEETSYNC_SOAK=1 $(BIN)/python -m pytest -n auto tests -k "soak or fault or crash" -q
 
 # Sync, cold-start and fleet figures, checked against the performance targets (see README,
 # "Performance"); writes bench/results.json. Takes a few minutes.

@@ -4,6 +4,7 @@ Calendar's insert/409/patch/cancel, Gmail's look-up before create, and the retry
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -560,6 +561,62 @@ def test_gmail_lost_replies_after_create_leave_one_draft_each(server):
     )
     assert {o.draft_id for o in outcomes} == set(stored)
     assert server.count("gmail", method_id="drafts.delete") == 1  # the re-sent copy
+
+
+def second_copy(server: FakeGoogle, draft_id: str) -> str:
+    """Another draft with the same message as ``draft_id``'s, made later (as a re-send makes)."""
+    time.sleep(0.005)  # a later internalDate (milliseconds): the copy to delete is this one
+    return server.gmail_add_draft(server.gmail_drafts()[draft_id].parsed)
+
+
+def test_gmail_found_drafts_lose_their_second_copies_too(server):
+    # A sync crashed after creating a draft twice and before recording it: the next sync
+    # finds it ("exists") and keeps the first copy only.
+    (first,) = mailbox(server).ensure([draft(1)])
+    later = second_copy(server, first.draft_id)
+    (found,) = mailbox(server).ensure([draft(1)])
+    assert (found.state, found.draft_id, found.thread_id) == (
+        "exists",
+        first.draft_id,
+        first.thread_id,
+    )
+    assert set(server.gmail_drafts()) == {first.draft_id}
+    assert later not in server.gmail_drafts()
+
+
+def test_gmail_copies_not_settled_are_unchecked_then_cleaned_next_time(server):
+    # The clean-up's search for copies keeps failing: the draft is there, but a second copy
+    # may be too. It is "unchecked" (the Sheet does not record it); the next ensure, with
+    # Gmail answering again, finds it and deletes the second copy.
+    (first,) = mailbox(server).ensure([draft(1)])
+    later = second_copy(server, first.draft_id)
+    cleanup_search = lambda info: info.query.get("maxResults") == ["10"]  # noqa: E731
+    server.before_next(cleanup_search, lambda info: server.fail_next(10_000, 503, apis={"gmail"}))
+    (unchecked,) = mailbox(server).ensure([draft(1)])
+    assert unchecked.state == "unchecked"
+    assert unchecked.error.startswith("could not look for a second copy")
+    assert set(server.gmail_drafts()) == {first.draft_id, later}
+    server.clear_faults()
+    (found,) = mailbox(server).ensure([draft(1)])
+    assert (found.state, found.draft_id) == ("exists", first.draft_id)
+    assert set(server.gmail_drafts()) == {first.draft_id}
+
+
+def test_gmail_copy_that_cannot_be_read_leaves_both_and_is_unchecked(server):
+    (first,) = mailbox(server).ensure([draft(1)])
+    second_copy(server, first.draft_id)
+    # The clean-up's reads of the two candidates fail for good (a 400 is not retried).
+    server.before_next(
+        lambda info: info.query.get("maxResults") == ["10"],
+        lambda info: server.before_next(
+            "drafts.get", lambda info: server.fail_next(2, 400, reason="badRequest")
+        ),
+    )
+    (outcome,) = mailbox(server).ensure([draft(1)])
+    assert outcome.state == "unchecked"
+    assert "could not read every copy" in outcome.error
+    assert len(server.gmail_drafts()) == 2  # nothing deleted without both copies read
+    assert server.count("gmail", method_id="drafts.delete") == 0
 
 
 def test_gmail_lookup_failure_creates_nothing(server):

@@ -78,6 +78,25 @@ def test_outcomes_change_the_status_once_rendered():
     assert [p.message for p in problems] == ["Draft not saved (HTTP 503); the next sync retries"]
 
 
+def test_an_unchecked_draft_is_not_recorded_and_its_row_says_why():
+    # Saved, but a second copy may be in the drafts: the Draft ID stays empty so that the next
+    # sync finds the draft and removes the copy; the row and the Summary say so.
+    plan = make_plan(validate(snapshot(contacts=[therapist()])), NS, NOW)
+    (draft,) = plan.drafts
+    why = "could not look for a second copy, HTTP 503"
+    unchecked = {draft.message_id: DraftOutcome(draft.message_id, "unchecked", "r-1", why)}
+    writes, problems = compose(plan, {}, unchecked)
+    assert "draft_id" not in {w.key for w in writes}
+    message = f"Draft saved, but your drafts may hold a second copy of it ({why}); "
+    message += "the next sync removes it"
+    status = next(w.value for w in writes if w.key == "sync_status")
+    assert status == "Error: " + message
+    assert [p.message for p in problems] == [message]
+    created = {draft.message_id: DraftOutcome(draft.message_id, "created", "r-1")}
+    writes, problems = compose(plan, {}, created)
+    assert ("draft_id", "r-1") in {(w.key, w.value) for w in writes} and problems == []
+
+
 def test_a_failed_event_keeps_the_recorded_cells_and_adds_to_an_error():
     plan = make_plan(
         validate(snapshot(contacts=[therapist(stage=t.MET, last_contact=NOW.date(), practice="")])),

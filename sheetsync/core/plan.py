@@ -127,7 +127,9 @@ class RowPlan:
 #: What a calendar did with an event, in the order reports count them.
 EventAction = Literal["created", "moved", "updated", "cancelled", "unchanged", "absent", "failed"]
 #: What a mailbox did with a draft, in the order reports count them.
-DraftState = Literal["created", "exists", "sent", "failed"]
+#: "unchecked": created or found, but a second copy of it may be in the mailbox (its clean-up
+#: could not finish); not recorded, so that the next sync finds it and cleans up again.
+DraftState = Literal["created", "exists", "sent", "failed", "unchecked"]
 EVENT_ACTIONS: tuple[EventAction, ...] = get_args(EventAction)
 DRAFT_STATES: tuple[DraftState, ...] = get_args(DraftState)
 

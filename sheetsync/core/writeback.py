@@ -90,6 +90,22 @@ def _settle_events(
     return target, errors
 
 
+def _unrecorded(draft: DraftOutcome) -> str:
+    """Why a draft's id is not recorded this sync (its row's error), or "" when it is.
+
+    Not recording is what makes the next sync come back to it: a failed draft is retried, and
+    an unchecked one (a second copy may exist) is found and its copies cleaned up.
+    """
+    if draft.state == "failed":
+        return f"Draft not saved ({draft.error}); the next sync retries"
+    if draft.state == "unchecked":
+        return (
+            f"Draft saved, but your drafts may hold a second copy of it ({draft.error}); "
+            "the next sync removes it"
+        )
+    return ""
+
+
 def compose(
     plan: Plan,
     events: Mapping[str, EventOutcome],
@@ -102,14 +118,14 @@ def compose(
         target, errors = _settle_events(row, events)
         status = row.status
         draft = drafts.get(row.draft_message_id) if row.draft_message_id else None
-        if draft and draft.state == "failed":
-            errors.append(f"Draft not saved ({draft.error}); the next sync retries")
+        if draft and (error := _unrecorded(draft)):
+            errors.append(error)
         elif draft and draft.state == "sent":
             status = status.intro_sent()
         for key, mid in row.draft_cells.items():
             other = drafts.get(mid)
-            if other and other.state == "failed":
-                errors.append(f"Draft not saved ({other.error}); the next sync retries")
+            if other and (error := _unrecorded(other)):
+                errors.append(error)
             elif other:
                 target[key] = "sent" if other.state == "sent" else other.draft_id
         if errors:
@@ -117,7 +133,7 @@ def compose(
             status = status.with_errors(errors)
         # Rendered here, once: the planner's notes and errors, then what the backends said.
         target["sync_status"] = status.render()
-        if draft and draft.state != "failed":
+        if draft and not _unrecorded(draft):
             target["draft_id"] = "sent" if draft.state == "sent" else draft.draft_id
             if draft.thread_id and "thread_id" in target:
                 # Where the sent intro and its reply are found, whatever Message-ID Gmail

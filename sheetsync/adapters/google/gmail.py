@@ -8,7 +8,11 @@ Owns how a ``DraftSpec`` becomes Gmail calls, in batches of at most 50 calls:
 2. create the rest with ``drafts.create``, the message built by ``sheetsync.adapters.mime``
    (the same bytes the local ``.eml`` mailbox writes, the flyer being the bytes the ``DraftSpec``
    carries: this adapter reads no file) and sent as base64url ``raw``;
-3. delete the second copies a silent re-send or a concurrent sync made (``draft_cleanup``).
+3. delete the second copies a silent re-send or a concurrent sync made (``draft_cleanup``),
+   of the drafts created and of those found ("exists": a draft the Sheet did not record, as
+   the sync that made it crashed or could not finish its clean-up). A draft whose clean-up
+   cannot finish is "unchecked": the Sheet does not record it, so the next sync finds it and
+   cleans up again.
 
 Each outcome carries the draft's thread id beside its draft id, so that the Sheet can record
 it: what became of a recorded draft (``track``: still a draft, sent, answered, deleted) is
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from google.api_core.retry import Retry
@@ -135,10 +140,13 @@ class GmailMailbox(Mailbox):
             return []
         outcomes = self.lookup.states(unique)
         creates = [self._create(d) for d in unique if outcomes[d.message_id] is None]
-        created = self._created(self.batcher.run(creates, idempotent=False), outcomes)
-        if created:
-            remove_second_copies(self.calls, self.batcher, created)
-        outcomes.update(created)
+        settling = self._created(self.batcher.run(creates, idempotent=False), outcomes)
+        settling |= {m: o for m, o in outcomes.items() if o is not None and o.state == "exists"}
+        if settling:
+            unsettled = remove_second_copies(self.calls, self.batcher, settling)
+            for mid, why in unsettled.items():
+                settling[mid] = replace(settling[mid], state="unchecked", error=why)
+        outcomes.update(settling)
         return [o for d in drafts if (o := outcomes[d.message_id]) is not None]
 
     def track(self, drafts: Sequence[TrackedDraft]) -> list[DraftFate]:
