@@ -7,6 +7,7 @@ the group's Members cell, where filled, is checked against them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from sheet_template import tabs as t
@@ -100,20 +101,27 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in re.split(r"[,;\n]", text) if name.strip()]
 
 
-def members_check(ctx: Context, g: Group) -> list[Advice]:
-    """A case-study group's Members cell checked against the one source of membership, the
-    Contacts tab's Case-study member flags (the recipe and the Summary count those)."""
-    if g.type != t.GROUP_CASE_STUDY or not g.members.strip():
-        return []
-    flagged = {
-        row.model.name.casefold(): row.model.name
+def flagged_members(ctx: Context) -> dict[str, str]:
+    """The contacts flagged Case-study member, by case-folded name, in name order (read and
+    sorted once per plan: a network has many groups)."""
+    names = [
+        row.model.name
         for row in ctx.validated.contacts
         if row.model is not None and row.model.case_study_member
-    }
+    ]
+    return {name.casefold(): name for name in sorted(names, key=str.casefold)}
+
+
+def members_check(g: Group, flagged: Mapping[str, str]) -> list[Advice]:
+    """A case-study group's Members cell checked against the one source of membership, the
+    Contacts tab's Case-study member flags (``flagged_members``: the recipe and the Summary
+    count those)."""
+    if g.type != t.GROUP_CASE_STUDY or not g.members.strip():
+        return []
     listed = {name.casefold(): name for name in _names(g.members)}
     # Sorted, so the status does not change when a person sorts the Contacts tab.
     unflagged = sorted((n for k, n in listed.items() if k not in flagged), key=str.casefold)
-    missing = sorted((n for k, n in flagged.items() if k not in listed), key=str.casefold)
+    missing = [n for k, n in flagged.items() if k not in listed]  # in name order already
     notes = []
     if unflagged:
         notes.append(
@@ -136,6 +144,7 @@ def plan_groups(ctx: Context) -> Part:
     """Every group row's meeting and status."""
     rows: list[RowPlan] = []
     events: list[EventSpec] = []
+    flagged = flagged_members(ctx)
     for row in ctx.validated.groups:
         gid = ctx.group_ids[row.ref]
         g = row.model
@@ -143,7 +152,7 @@ def plan_groups(ctx: Context) -> Part:
             rows.append(simple_row(row, gid, row.errors))
             continue
         event = _meeting(ctx, row, g, gid)
-        notes: list[Note] = [*_meeting_notes(ctx, g, event), *members_check(ctx, g)]
+        notes: list[Note] = [*_meeting_notes(ctx, g, event), *members_check(g, flagged)]
         target: dict[str, Cell] = {
             "row_id": gid,
             "synced_date": event.day if event else None,
