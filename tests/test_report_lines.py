@@ -9,6 +9,7 @@ from sheetsync.core import ids
 from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
 from sheetsync.core.planner import make_plan
 from sheetsync.core.summary import build_summary
+from sheetsync.core.summary.layout import STEPS_LISTED
 from sheetsync.core.validation import validate
 from sheetsync.entrypoints.cards import preview_card
 from sheetsync.entrypoints.report import render_plan, render_report
@@ -44,3 +45,20 @@ def test_a_dry_run_names_the_event_it_would_cancel():
     contacts = [{**contact, "stage": t.NOT_A_FIT, "event_id": old}]
     text = render_plan(report_with(Counter({"cancelled": 1}), Counter(), contacts=contacts))
     assert "  2026-06-15  cancel         Nurture touch: Ana Silva\n" in text
+
+
+def test_the_terminal_names_the_next_steps_as_the_summary_does():
+    contacts = [
+        {"name": f"Prospect {i}", "category": t.THERAPIST_OTHER, "email": f"p{i}@example.org"}
+        for i in range(STEPS_LISTED + 4)
+    ]
+    report = report_with(Counter(), Counter(), contacts=contacts)
+    lines = render_report(report).splitlines()
+    start = lines.index("Next actions")
+    first = report.summary.next_actions[0]
+    assert lines[start + 1] == f"  1. {first.name}"
+    assert lines[start + 2 : start + 2 + STEPS_LISTED] == [
+        f"     - Send the intro draft to Prospect {i}" for i in range(STEPS_LISTED)
+    ]
+    # Four more drafts and the "find more" step: counted, as on the Summary tab.
+    assert lines[start + 2 + STEPS_LISTED] == "     ... and 5 more on the Summary tab"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sheetsync.core.plan import DRAFT_STATES, EVENT_ACTIONS
+from sheetsync.core.summary.layout import STEPS_LISTED
 from sheetsync.service import SyncReport
 
 
@@ -37,7 +38,12 @@ def render_report(report: SyncReport, limit: int = 15) -> str:
         lines.append("")
         lines.append("Next actions")
         for i, goal in enumerate(actions, 1):
-            lines.append(f"  {i}. {goal.next_action}")
+            # The same named steps as the Summary tab's, so the terminal says who to write to.
+            steps = goal.steps or (goal.next_action,)
+            lines.append(f"  {i}. {goal.name}")
+            lines += [f"     - {step}" for step in steps[:STEPS_LISTED]]
+            if len(steps) > STEPS_LISTED:
+                lines.append(f"     ... and {len(steps) - STEPS_LISTED} more on the Summary tab")
     lines.append("")
     lines.append(f"Overdue follow-ups: {len(report.summary.overdue)}")
     lines.append(f"Rows with problems: {len(report.problems)}")
