@@ -73,6 +73,20 @@ def test_every_missing_placeholder_is_named_at_once():
     )
 
 
+def test_a_blank_contact_cell_a_letter_needs_is_named_by_tab_and_column():
+    # The hint uses the template's own words for the placeholder (sheet_template.letters).
+    letters = [{"letter": "intro", "subject": "Hi", "body": "Hi {first_name} at {practice}"}]
+    plan = plan_for(
+        contacts=[{"name": "Ana Silva", "email": "a@x.org", "category": t.THERAPIST_OTHER}],
+        letters=letters,
+    )
+    assert plan.drafts == ()
+    assert plan.rows[0].status.render() == (
+        "Error: Intro letter not drafted: placeholder {practice} has no value "
+        "(fill Contacts > Practice)"
+    )
+
+
 def test_a_missing_default_letter_is_drafted_from_the_template_and_appended():
     letters = [{"letter": "intro", "subject": "Hi", "body": "Hi {first_name}, {your_name}"}]
     plan = plan_for(

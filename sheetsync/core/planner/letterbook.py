@@ -11,30 +11,27 @@ can edit it from then on. The letters already there are never touched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from sheet_template import TEMPLATE
 from sheet_template import tabs as t
+from sheet_template.letters import PLACEHOLDERS
 from sheetsync.core.cells import FILE_NAME_RULE
 from sheetsync.core.letters import LetterError, check, missing, no_value, placeholders
 from sheetsync.core.models import LetterTemplate, Settings
 from sheetsync.core.plan import Attachment, Flyer, FlyerProblem, LetterKind, RowAppend
 from sheetsync.core.validation import Problem, Validated
 
-#: Where to fill a placeholder that has no value, by placeholder.
+#: Where to fill a placeholder that has no value, by placeholder: the template's own words
+#: (``PLACEHOLDERS``) for each placeholder that comes from one cell ("Settings > Your name",
+#: "Contacts > Practice"); the others have a default and are never without a value.
 _PLACEHOLDER_HINTS = {
-    "your_name": "Settings > Your name",
-    "practice_name": "Settings > Practice name",
-    "your_email": "Settings > Your email",
-    "specialty": "Settings > Your specialty",
-    "who_you_help": "Settings > Who you help",
-    "website": "Settings > Website URL",
-    "local_area": "Settings > Local area",
-    "first_appointment": "Settings > First appointment within",
-    "practice": "the Practice column",
-    "area": "the Area column",
+    name: where
+    for name, where in PLACEHOLDERS.items()
+    if re.fullmatch(r"(Settings|Contacts) > [^,()]+", where)
 }
 _LABELS: Mapping[LetterKind, str] = {
     "intro": "Intro letter",
