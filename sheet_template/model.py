@@ -79,6 +79,8 @@ class Setting:
     kind: Kind = Kind.TEXT
     note: str = ""
     choices: tuple[str, ...] = ()
+    #: The sync keeps its value up to date (a person does not set it): Row IDs given.
+    sync_owned: bool = False
 
 
 @dataclass(frozen=True)

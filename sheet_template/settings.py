@@ -95,4 +95,14 @@ SETTINGS = (
         note="Set by the first sync. Calendar events and drafts are tied to it, so a copied "
         "or renamed file keeps them. Change it only to start afresh.",
     ),
+    # Last, so the settings before it keep their places (the Google store's Settings anchors
+    # are numbered by place).
+    Setting(
+        "row_ids_given",
+        "Row IDs given",
+        "",
+        note="Kept by the sync: the highest Row ID given on each tab, so that a deleted row's "
+        "id, with its drafts and events, never goes to a new row. Leave it as it is.",
+        sync_owned=True,
+    ),
 )

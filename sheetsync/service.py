@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sheetsync.core.identity import record_identity
+from sheetsync.core.identity import record_identity, record_row_ids_given
 from sheetsync.core.plan import (
     NO_FOLDER,
     CellWrite,
@@ -120,14 +120,23 @@ def load_flyer(name: str, flyers: Flyers | None) -> Flyer:
     return flyers.load(name)
 
 
-def _identity(
-    validated: Validated, snapshot: Snapshot, namespace: str
+def _kept_settings(
+    validated: Validated, snapshot: Snapshot, namespace: str, plan: Plan
 ) -> tuple[tuple[CellWrite, ...], tuple[RowAppend, ...]]:
-    """Settings > Sheet identity recorded when it is blank (see ``core.identity``)."""
-    s = validated.settings
-    if s.sheet_identity or "sheet_identity" in validated.refused_settings:
-        return (), ()
-    return record_identity(snapshot, namespace)
+    """Settings > Sheet identity recorded when it is blank, and Settings > Row IDs given
+    whenever this plan gave new ids (see ``core.identity``). A refused value is the person's."""
+    writes: list[CellWrite] = []
+    appends: list[RowAppend] = []
+    refused = validated.refused_settings
+    if not validated.settings.sheet_identity and "sheet_identity" not in refused:
+        cells, rows = record_identity(snapshot, namespace)
+        writes += cells
+        appends += rows
+    if "row_ids_given" not in refused:
+        cells, rows = record_row_ids_given(snapshot, plan.row_ids_given)
+        writes += cells
+        appends += rows
+    return tuple(writes), tuple(appends)
 
 
 def _sync_once(
@@ -171,7 +180,7 @@ def _sync_once(
     timings["apply"] = timer() - start
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
-    identity, settings_rows = _identity(validated, snapshot, backend.sheet.namespace)
+    identity, settings_rows = _kept_settings(validated, snapshot, backend.sheet.namespace, plan)
     writes = [*writes, *identity]
     # An older Sheet gains the template's newer columns (see ``columns_to_add``).
     changes = SheetChanges(

@@ -64,7 +64,9 @@ def test_a_changed_identity_is_a_fresh_start_and_a_typed_one_is_never_overwritte
     fresh = sync(path)
     assert settings(path)[LABEL] == "my practice 2027"
     assert fresh.events["created"] > 0
-    assert all(w.ref.tab != "Settings" for w in fresh.writes)
+    # The only Settings write is the one the sync keeps (Row IDs given), not the identity.
+    settings_writes = [w for w in fresh.writes if w.ref.tab == "Settings"]
+    assert [w.value for w in settings_writes] == [settings(path)["Row IDs given"]]
 
 
 def test_an_older_settings_tab_gains_the_row(tmp_path: Path):

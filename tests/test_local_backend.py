@@ -29,9 +29,14 @@ def cells(path: Path) -> dict[tuple[str, int, int], object]:
     return out
 
 
-def sync_owned(tab: str, column: int) -> bool:
+SYNC_OWNED_SETTINGS = {s.label for s in TEMPLATE.settings if s.sync_owned}
+
+
+def sync_owned(tab: str, column: int, label: object = None) -> bool:
     if tab == "Summary":
         return True
+    if tab == "Settings":
+        return column == 2 and label in SYNC_OWNED_SETTINGS
     tab_def = TEMPLATE.tab(tab)
     return column <= len(tab_def.columns) and tab_def.columns[column - 1].sync_owned
 
@@ -50,7 +55,8 @@ def test_sync_changes_only_sync_owned_cells_and_keeps_formatting(demo: Path):
     after = cells(demo)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     assert changed, "the first sync writes ids and statuses"
-    assert all(sync_owned(tab, col) for tab, _row, col in changed)
+    labels = {(tab, row): value for (tab, row, col), value in after.items() if col == 1}
+    assert all(sync_owned(tab, col, labels.get((tab, row))) for tab, row, col in changed)
     wb = openpyxl.load_workbook(demo)
     assert wb["Contacts"]["B1"].fill.fgColor.rgb == fill_before
     assert wb["Contacts"].freeze_panes == "B2"

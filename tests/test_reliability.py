@@ -78,6 +78,7 @@ EDIT_SEEDS = range(50) if SOAK else range(6)
 IMPATIENT = retry_policy(initial=0.001, maximum=0.004, deadline=0.1)
 
 SUMMARY = "Summary"
+SETTINGS = "Settings"
 NETWORK_TABS = ("Contacts", "Groups", "Log", "Referrals")
 #: The demo's deliberately invalid contacts, and the column each one's status must name.
 INVALID = {"Pat Jones": "Email", "Robin Hale": "Category", "Casey Doyle": "Last contact"}
@@ -209,9 +210,26 @@ def split_cells(rows: Rows, tab: str) -> tuple[Rows, Rows]:
     return owned, [[header[i] for i in user_cols], *user]
 
 
+#: Settings rows whose value the sync keeps (Row IDs given): not the person's cells.
+SYNC_OWNED_SETTINGS = {s.label for s in TEMPLATE.settings if s.sync_owned}
+
+
 def user_cells(tabs: dict[str, Rows]) -> dict[str, Rows]:
     """Every user-entered cell of every tab but Summary, by position (with the header)."""
-    return {name: split_cells(rows, name)[1] for name, rows in tabs.items() if name != SUMMARY}
+    out = {name: split_cells(rows, name)[1] for name, rows in tabs.items() if name != SUMMARY}
+    if SETTINGS in out:
+        out[SETTINGS] = [
+            [row[0], "(kept by the sync)", *row[2:]]
+            if row and row[0] in SYNC_OWNED_SETTINGS
+            else row
+            for row in out[SETTINGS]
+        ]
+    return out
+
+
+def kept_settings(tabs: dict[str, Rows]) -> Rows:
+    """The values of the Settings rows the sync keeps, by label."""
+    return [row[:2] for row in tabs.get(SETTINGS, []) if row and row[0] in SYNC_OWNED_SETTINGS]
 
 
 def event_key(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -288,6 +306,7 @@ def capture(server: FakeGoogle, sid: str) -> State:
                 if value and value != "sent":
                     row[column] = by_draft.get(value, f"(no such draft: {value})")
         owned[name] = rows
+    owned[SETTINGS] = kept_settings(tabs)
     summary = [row for row in tabs[SUMMARY] if not (row and row[0] == "Last sync")]
     return State(
         events=events,
@@ -309,7 +328,7 @@ def assert_same_end_state(got: State, want: State, setup: dict[str, Rows]) -> No
     assert got.events == want.events
     assert sorted(got.drafts) == sorted(want.drafts), "drafts missing or extra"
     assert got.drafts == want.drafts
-    for tab in NETWORK_TABS:
+    for tab in (*NETWORK_TABS, SETTINGS):
         assert got.owned[tab] == want.owned[tab], f"sync-owned cells of {tab} differ"
     assert got.user == user_cells(setup), "a user-entered cell changed"
     assert got.summary == want.summary

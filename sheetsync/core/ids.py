@@ -15,6 +15,16 @@ True
 >>> next_row_ids(["C0001", "C0007", "x"], "C", 2)
 ['C0008', 'C0009']
 
+A Row ID is never given twice, even once its row is deleted: its drafts and events would go to
+the next contact. The highest number given on each tab is kept in Settings > Row IDs given.
+
+>>> next_row_ids(["C0001"], "C", 1, floor=12)
+['C0013']
+>>> parse_given("C0012 G0003")
+{'C': 12, 'G': 3}
+>>> render_given({"G": 3, "C": 12})
+'C0012 G0003'
+
 A spreadsheet id goes into the Sheets URL path (``/v4/spreadsheets/{id}``) as it is, so one
 taken from a request, the environment or the command line must pass
 :func:`check_spreadsheet_id` first: ``../x`` would leave the path and ``a?b`` add a query.
@@ -29,7 +39,7 @@ import base64
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from sheetsync.errors import BadRequestError, SheetsyncError
 
@@ -62,12 +72,40 @@ def message_id(namespace: str, key: str, kind: str) -> str:
     return f"<{kind}.{token}@sheetsync.invalid>"
 
 
-def next_row_ids(existing: Iterable[str], prefix: str, count: int) -> list[str]:
-    """``count`` new row ids after the highest existing ``{prefix}NNNN``."""
+def highest_row_number(existing: Iterable[str], prefix: str) -> int:
+    """The highest NNNN of the ``{prefix}NNNN`` ids among ``existing`` (0 if none)."""
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-    numbers = [int(m[1]) for text in existing if (m := pattern.match(text))]
-    start = max(numbers, default=0) + 1
+    return max((int(m[1]) for text in existing if (m := pattern.match(text))), default=0)
+
+
+def next_row_ids(existing: Iterable[str], prefix: str, count: int, floor: int = 0) -> list[str]:
+    """``count`` new row ids after the highest existing ``{prefix}NNNN`` and after ``floor``
+    (the highest ever given on the tab, so that a deleted row's id is not given again)."""
+    start = max(highest_row_number(existing, prefix), floor) + 1
     return [f"{prefix}{n:04d}" for n in range(start, start + count)]
+
+
+#: Settings > Row IDs given: one ``{prefix}NNNN`` per tab, the highest given there.
+GIVEN = re.compile(r"([A-Z])(\d{1,9})")
+
+
+def parse_given(text: str) -> dict[str, int]:
+    """The highest number given per Row ID prefix, from Settings > Row IDs given.
+
+    Raises ``ValueError`` for anything but Row IDs separated by blanks or commas (validation
+    refuses the setting then, and the sync counts from the rows alone).
+    """
+    given: dict[str, int] = {}
+    for token in text.replace(",", " ").split():
+        if (m := GIVEN.fullmatch(token)) is None:
+            raise ValueError("is not a list of Row IDs like C0012 G0003 (set by the sync)")
+        given[m[1]] = max(given.get(m[1], 0), int(m[2]))
+    return given
+
+
+def render_given(given: Mapping[str, int]) -> str:
+    """Settings > Row IDs given for ``given`` (by prefix, in alphabetical order)."""
+    return " ".join(f"{prefix}{given[prefix]:04d}" for prefix in sorted(given) if given[prefix])
 
 
 def practice_key(practice: str) -> str:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
 from sheet_template import tabs
 from sheet_template.settings import DATE_ORDERS
-from sheetsync.core import cells, emails, names
+from sheetsync.core import cells, emails, ids, names
 
 #: Longest name or practice we accept; longer is almost surely a paste gone wrong.
 MAX_NAME = 200
@@ -218,6 +218,12 @@ def _target(value: Any) -> tuple[int, int]:
     return cells.parse_range(value)
 
 
+def _given(value: Any) -> str:
+    text = cells.one_line(value)
+    ids.parse_given(text)  # raises ValueError with the reason
+    return text
+
+
 Days = Annotated[int, BeforeValidator(_days)]
 Target = Annotated[tuple[int, int], BeforeValidator(_target)]
 
@@ -253,3 +259,5 @@ class Settings(RowModel):
     first_appointment: Short = "two weeks"
     quiet_after_days: Days = 90
     sheet_identity: Short = ""
+    #: Kept as the sync wrote it, once checked (``ids.parse_given`` reads it).
+    row_ids_given: Annotated[str, BeforeValidator(_given)] = ""

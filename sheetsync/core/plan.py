@@ -223,6 +223,8 @@ class Plan:
     row_appends: tuple[RowAppend, ...] = ()
     #: Contacts who referred before and have gone quiet: the Summary names them to nurture.
     quiet_referrers: tuple[QuietReferrer, ...] = ()
+    #: Settings > Row IDs given once this plan's new rows have their ids ("C0012 G0003").
+    row_ids_given: str = ""
 
     @property
     def pending_events(self) -> tuple[EventSpec, ...]:

@@ -100,6 +100,8 @@ def _settings_tab(ws: Any, tab: Tab, identity: str) -> None:
         ws.cell(row=row, column=1, value=setting.label)
         set_cell(ws, row, 2, identity if setting.key == "sheet_identity" else setting.default)
         ws.cell(row=row, column=3, value=setting.note)
+        if setting.sync_owned:
+            ws.cell(row=row, column=2).fill = SYNC_FILL  # grey, as sync-owned columns are
         if setting.choices:
             validation = DataValidation(type="list", formula1=dropdown(setting.choices))
             validation.add(f"B{row}")

@@ -26,7 +26,7 @@ from sheetsync.core.gcpause import paused_gc
 from sheetsync.core.plan import DraftFate, Flyer, Plan
 from sheetsync.core.planner.cancellations import plan_cancellations
 from sheetsync.core.planner.contacts import plan_contacts
-from sheetsync.core.planner.context import build_context, today_in
+from sheetsync.core.planner.context import build_context, row_ids_given, today_in
 from sheetsync.core.planner.groups import plan_groups
 from sheetsync.core.planner.ledger import quiet_referrers, with_ledger
 from sheetsync.core.planner.letterbook import letter_book
@@ -92,4 +92,5 @@ def _plan(
         namespace=ctx.namespace,
         row_appends=letters.appends,
         quiet_referrers=quiet_referrers(ctx),
+        row_ids_given=row_ids_given(validated),
     )

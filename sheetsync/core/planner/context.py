@@ -109,13 +109,38 @@ def today_in(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
-def row_ids(rows: Sequence[Row[BaseModel]], tab: Tab) -> dict[RowRef, str]:
-    """The id of every row: the one it keeps, or a new one after the highest on the tab."""
+def row_ids(rows: Sequence[Row[BaseModel]], tab: Tab, settings: Settings) -> dict[RowRef, str]:
+    """The id of every row: the one it keeps, or a new one after the highest on the tab and
+    the highest ever given there (Settings > Row IDs given)."""
     kept = {row.ref: row.row_id for row in rows if row.row_id}
     missing = [row.ref for row in rows if not row.row_id]
-    fresh = ids.next_row_ids((row.ref.row_id for row in rows), tab.id_prefix, len(missing))
+    floor = given_row_numbers(settings).get(tab.id_prefix, 0)
+    existing = (row.ref.row_id for row in rows)
+    fresh = ids.next_row_ids(existing, tab.id_prefix, len(missing), floor)
     kept.update(zip(missing, fresh, strict=True))
     return kept
+
+
+def given_row_numbers(settings: Settings) -> dict[str, int]:
+    """Settings > Row IDs given, read (validation has checked it; refused, it is blank)."""
+    return ids.parse_given(settings.row_ids_given)
+
+
+def row_ids_given(validated: Validated) -> str:
+    """Settings > Row IDs given once this plan's new rows have their ids: per tab, the highest
+    of what it said, the ids on the tab, and the ids given now."""
+    given = given_row_numbers(validated.settings)
+    tabs = (
+        (t.CONTACTS, validated.contacts),
+        (t.GROUPS, validated.groups),
+        (t.LOG, validated.log),
+        (t.REFERRALS, validated.referrals),
+    )
+    for tab, rows in tabs:
+        on_tab = ids.highest_row_number((row.ref.row_id for row in rows), tab.id_prefix)
+        start = max(on_tab, given.get(tab.id_prefix, 0))
+        given[tab.id_prefix] = start + sum(1 for row in rows if not row.row_id)
+    return ids.render_given(given)
 
 
 def build_context(
@@ -126,7 +151,7 @@ def build_context(
     sees_sent: bool = False,
 ) -> Context:
     """The context of a plan made at ``now``."""
-    contact_ids = row_ids(validated.contacts, t.CONTACTS)
+    contact_ids = row_ids(validated.contacts, t.CONTACTS, validated.settings)
     # Only valid contacts can be named.
     by_name: dict[str, list[str]] = defaultdict(list)
     for row in validated.contacts:
@@ -138,7 +163,7 @@ def build_context(
         now=now,
         today=today_in(now, validated.settings.time_zone),
         contact_ids=contact_ids,
-        group_ids=row_ids(validated.groups, t.GROUPS),
+        group_ids=row_ids(validated.groups, t.GROUPS, validated.settings),
         known_ids=frozenset(contact_ids.values()),
         by_name={name: tuple(found) for name, found in by_name.items()},
         fates=fates or {},

@@ -35,7 +35,7 @@ def evidence_by_contact(ctx: Context) -> tuple[dict[str, Evidence], Part]:
         ev = found_evidence(ev, ctx.fate_of(row), sent, replied)
         if ev != _NONE:
             found[ctx.contact_ids[row.ref]] = ev
-    log_ids = row_ids(ctx.validated.log, t.LOG)
+    log_ids = row_ids(ctx.validated.log, t.LOG, ctx.settings)
     rows = []
     for log_row in ctx.validated.log:
         errors = list(log_row.errors)

@@ -39,7 +39,7 @@ TOO_OLD = Advice(f"dated over {THANKS_WINDOW_DAYS} days ago, so no thank-you dra
 
 def plan_referrals(ctx: Context, letters: LetterBook) -> Part:
     """Every Referrals row's status, and the thank-you drafts for new referrals in."""
-    referral_ids = row_ids(ctx.validated.referrals, t.REFERRALS)
+    referral_ids = row_ids(ctx.validated.referrals, t.REFERRALS, ctx.settings)
     contacts = {
         ctx.contact_ids[row.ref]: row.model
         for row in ctx.validated.contacts
