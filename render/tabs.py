@@ -3,8 +3,10 @@
 A PDF export of a workbook prints every visible tab one after another, with nothing that says
 where one ends. LibreOffice does not print hidden tabs, so the workbook is copied once per tab
 with the others marked hidden. Only ``xl/workbook.xml`` changes, and only the ``state`` of each
-``<sheet>`` and the active tab: every other part is copied byte for byte, so what is printed is
-exactly what the sync wrote, chart included (a round trip through openpyxl would drop it).
+``<sheet>``, the active tab, and the print areas of the hidden tabs (LibreOffice prints a
+hidden tab's print area: the Summary's would come first in every tab's PDF). Every other part
+is copied byte for byte, so what is printed is exactly what the sync wrote, chart included (a
+round trip through openpyxl would drop it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ WORKBOOK_PART = "xl/workbook.xml"
 _SHEET = re.compile(r"<sheet\b[^>]*?/>")
 _NAME = re.compile(r'\bname="([^"]*)"')
 _STATE = re.compile(r'\s+state="[^"]*"')
+_PRINT_AREA = re.compile(
+    r'<definedName\b[^>]*\bname="_xlnm\.Print_Area"[^>]*\blocalSheetId="(\d+)"[^>]*>'
+    r".*?</definedName>"
+)
 _VIEW_INDEX = re.compile(r'\b(activeTab|firstSheet)="\d+"')
 
 
@@ -61,5 +67,6 @@ def _hide_all_but(text: str, keep: str, index: int) -> str:
         return tag.replace("<sheet ", f'<sheet state="{visibility}" ', 1)
 
     text = _SHEET.sub(state, text)
+    text = _PRINT_AREA.sub(lambda m: m[0] if int(m[1]) == index else "", text)
     # The active tab must be a visible one, or the apps pick (or refuse) on their own.
     return _VIEW_INDEX.sub(lambda m: f'{m[1]}="{index}"', text)

@@ -38,12 +38,15 @@ def test_each_copy_shows_one_tab_and_keeps_everything_else(synced):
         copy = only_tab(synced, keep)
         before, after = parts(synced), parts(copy)
         assert after.keys() == before.keys()
-        assert {n for n in before if before[n] != after[n]} == {WORKBOOK_PART}
+        assert {n for n in before if before[n] != after[n]} <= {WORKBOOK_PART}
         wb = openpyxl.load_workbook(io.BytesIO(copy))
         states = {ws.title: ws.sheet_state for ws in wb.worksheets}
         assert states == {name: "visible" if name == keep else "hidden" for name in names}
         assert wb.active.title == keep and wb.active.sheet_state == "visible"
         assert index == wb.index(wb.active)
+        # LibreOffice prints a hidden tab's print area: only the kept tab's may stay.
+        assert not any(ws.print_area for ws in wb.worksheets if ws.title != keep)
+    assert openpyxl.load_workbook(io.BytesIO(synced))["Summary"].print_area
 
 
 def test_a_tab_that_is_not_there_is_an_error(synced):
