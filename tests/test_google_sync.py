@@ -46,7 +46,9 @@ def test_init_creates_the_template_through_the_api(server):
     protected = ss.requests_of("addProtectedRange")
     assert protected and all(p["protectedRange"]["warningOnly"] for p in protected)
     owned = sum(len(tab.sync_owned_headers) for tab in TEMPLATE.tabs)
-    assert len(protected) == owned + 1  # every sync-owned column, and the Summary tab
+    owned += sum(1 for setting in TEMPLATE.settings if setting.sync_owned)
+    # Every sync-owned column and setting, and the Summary tab.
+    assert len(protected) == owned + 1
     (chart,) = ss.requests_of("addChart")
     assert chart["chart"]["spec"]["basicChart"]["chartType"] == "BAR"
     # create, formatting batchUpdate, values batchUpdate

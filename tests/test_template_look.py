@@ -92,3 +92,20 @@ def test_the_templates_tab_lists_every_placeholder_in_both_renderings():
     xlsx_note = build_workbook()[tab.name].cell(row=1, column=index + 1).comment.text
     assert google_note == xlsx_note == look.placeholders_note()
     assert "{first_name}" in xlsx_note
+
+
+def test_a_setting_the_sync_keeps_is_greyed_in_both_renderings():
+    owned = [n for n, s in enumerate(TEMPLATE.settings, 1) if s.sync_owned]
+    assert owned, "Row IDs given is kept by the sync"
+    ws = build_workbook()["Settings"]
+    grey = rgb(look.SYNC_FILL)
+    requests = _google_requests("repeatCell", sheet_ids()["Settings"])
+    google = {
+        r["range"]["startRowIndex"]
+        for r in requests
+        if r["cell"]["userEnteredFormat"].get("backgroundColorStyle", {}).get("rgbColor") == grey
+    }
+    for row in range(1, len(TEMPLATE.settings) + 1):
+        kept = row in owned
+        assert (ws.cell(row=row + 1, column=2).fill.fgColor.rgb[-6:] == look.SYNC_FILL) == kept
+        assert (row in google) == kept

@@ -332,9 +332,15 @@ def _readable_rows(
 def _settings_requests(sheet_id: int) -> list[dict[str, Any]]:
     requests = []
     for row, setting in enumerate(TEMPLATE.settings, 1):
+        where = grid(sheet_id, (row, row + 1), (1, 2))
         if setting.choices:
-            where = grid(sheet_id, (row, row + 1), (1, 2))
             requests.append(_dropdown(where, setting.choices, setting.label))
+        if setting.sync_owned:
+            # Greyed and guarded with a warning, as the sync-owned columns are.
+            requests.append(
+                _format(where, {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}})
+            )
+            requests.append(_protect(where, f"Sync-owned: {setting.label} is kept by the sync."))
     return requests
 
 
