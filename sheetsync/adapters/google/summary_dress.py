@@ -23,45 +23,16 @@ from typing import Any
 import gspread
 
 from sheet_template import look
+from sheetsync.adapters.google.template_requests import PIXELS_PER_WIDTH, format_cells, grid, rgb
 from sheetsync.core.summary import layout
 from sheetsync.core.table import Table
 
-#: Pixels per width unit (Excel character widths), as for the other tabs' columns.
-PIXELS_PER_WIDTH = 7
 #: The chart's id, fixed so that a later dress can find it without asking.
 CHART_ID = 1201
 #: Rows the column formats cover (a Summary stays inside a new tab's 1,000).
 ROWS = look.PREPARED_ROWS
 #: What ``spreadsheets.get`` returns for the dress: each tab's id and title, charts and rules.
 FIELDS = "sheets(properties(sheetId,title),charts(chartId),conditionalFormats(ranges))"
-
-
-def _colour(hex_colour: str) -> dict[str, float]:
-    """A Sheets colour from ``RRGGBB``."""
-    text = hex_colour[-6:]
-    names = ("red", "green", "blue")
-    return {name: int(text[i : i + 2], 16) / 255 for name, i in zip(names, (0, 2, 4), strict=True)}
-
-
-def _range(sheet_id: int, rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, Any]:
-    return {
-        "sheetId": sheet_id,
-        "startRowIndex": rows[0],
-        "endRowIndex": rows[1],
-        "startColumnIndex": cols[0],
-        "endColumnIndex": cols[1],
-    }
-
-
-def _repeat(where: dict[str, Any], fmt: dict[str, Any]) -> dict[str, Any]:
-    fields = ",".join(fmt)
-    return {
-        "repeatCell": {
-            "range": where,
-            "cell": {"userEnteredFormat": fmt},
-            "fields": f"userEnteredFormat({fields})",
-        }
-    }
 
 
 def _columns(sheet_id: int) -> list[dict[str, Any]]:
@@ -94,13 +65,13 @@ def _formats(sheet_id: int) -> list[dict[str, Any]]:
         "verticalAlignment": "TOP",
         "wrapStrategy": "OVERFLOW_CELL",
     }
-    requests = [_repeat(_range(sheet_id, (0, ROWS), visible), base)]
+    requests = [format_cells(grid(sheet_id, (0, ROWS), visible), base)]
     for index, column in enumerate(layout.COLUMNS[: layout.VISIBLE_COLUMNS]):
         if column.wrap:
-            where = _range(sheet_id, (1, ROWS), (index, index + 1))
-            requests.append(_repeat(where, {"wrapStrategy": "WRAP"}))
+            where = grid(sheet_id, (1, ROWS), (index, index + 1))
+            requests.append(format_cells(where, {"wrapStrategy": "WRAP"}))
     title = {"textFormat": {"bold": True, "fontSize": 14}, "wrapStrategy": "OVERFLOW_CELL"}
-    requests.append(_repeat(_range(sheet_id, (0, 1), (0, 1)), title))
+    requests.append(format_cells(grid(sheet_id, (0, 1), (0, 1)), title))
     return requests
 
 
@@ -112,12 +83,12 @@ def role_formula(role: str) -> str:
 
 def _role_rules(sheet_id: int) -> list[dict[str, Any]]:
     """Headings bold; table headers bold on the header colour, wherever their rows fall."""
-    where = _range(sheet_id, (0, ROWS), (0, layout.VISIBLE_COLUMNS))
+    where = grid(sheet_id, (0, ROWS), (0, layout.VISIBLE_COLUMNS))
     looks = {
         layout.HEADING: {"textFormat": {"bold": True}},
         layout.HEADER: {
             "textFormat": {"bold": True},
-            "backgroundColorStyle": {"rgbColor": _colour(look.HEADER_FILL)},
+            "backgroundColorStyle": {"rgbColor": rgb(look.HEADER_FILL)},
         },
     }
     return [
@@ -146,7 +117,7 @@ def goals_chart(sheet_id: int) -> dict[str, Any]:
     label, *series = layout.CHART_COLUMNS
 
     def source(col: int) -> dict[str, Any]:
-        return {"sourceRange": {"sources": [_range(sheet_id, rows, (col, col + 1))]}}
+        return {"sourceRange": {"sources": [grid(sheet_id, rows, (col, col + 1))]}}
 
     row, column = layout.CHART_ANCHOR
     width, height = layout.CHART_SIZE

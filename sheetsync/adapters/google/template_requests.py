@@ -60,7 +60,7 @@ def grid(
     return found
 
 
-def _format(where: dict[str, Any], fmt: dict[str, Any]) -> dict[str, Any]:
+def format_cells(where: dict[str, Any], fmt: dict[str, Any]) -> dict[str, Any]:
     """Set the fields of ``fmt`` (a CellFormat) on every cell of ``where``, and only those."""
     names = list(fmt)
     mask = f".{names[0]}" if len(names) == 1 else f"({','.join(names)})"
@@ -126,7 +126,7 @@ def _header_requests(tab: Tab, sheet_id: int) -> list[dict[str, Any]]:
     }
     notes = [{"note": look.header_note(tab, col)} for col in tab.columns]
     return [
-        _format(grid(sheet_id, HEADER_ROW, (0, len(tab.columns))), header),
+        format_cells(grid(sheet_id, HEADER_ROW, (0, len(tab.columns))), header),
         {
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
@@ -147,8 +147,8 @@ def _sync_owned_requests(
     }
     body = {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}}
     return [
-        _format(grid(sheet_id, HEADER_ROW, column), header),
-        _format(grid(sheet_id, BODY_ROWS, column), body),
+        format_cells(grid(sheet_id, HEADER_ROW, column), header),
+        format_cells(grid(sheet_id, BODY_ROWS, column), body),
         # The whole column, header included: renaming it breaks the sync.
         _protect(grid(sheet_id, cols=column), f"Sync-owned: {col.header} is written by the sync."),
     ]
@@ -163,7 +163,7 @@ def _column_requests(col: Column, sheet_id: int, index: int) -> list[dict[str, A
         requests.append(_dropdown(body, col.choices, col.header))
     if col.kind is Kind.DATE:
         date = {"numberFormat": {"type": "DATE", "pattern": look.DATE_FORMAT}}
-        requests.append(_format(body, date))
+        requests.append(format_cells(body, date))
     if col.sync_owned:
         requests += _sync_owned_requests(col, sheet_id, column)
     return requests
@@ -306,7 +306,7 @@ def _readable_rows(
     """The Templates tab's cells wrapped and top-aligned, and each letter's row tall enough
     for its longest cell (a row sized by the API stays that size)."""
     wrap = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
-    requests = [_format(_open_rows(sheet_id, (0, max(widths, default=0) + 1)), wrap)]
+    requests = [format_cells(_open_rows(sheet_id, (0, max(widths, default=0) + 1)), wrap)]
     for number, row in enumerate(rows, 1):
         texts = [(str(v), widths.get(i, 10)) for i, v in enumerate(row) if v not in (None, "")]
         if not texts:
@@ -338,7 +338,7 @@ def _settings_requests(sheet_id: int) -> list[dict[str, Any]]:
         if setting.sync_owned:
             # Greyed and guarded with a warning, as the sync-owned columns are.
             requests.append(
-                _format(where, {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}})
+                format_cells(where, {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}})
             )
             requests.append(_protect(where, f"Sync-owned: {setting.label} is kept by the sync."))
     return requests
