@@ -501,6 +501,18 @@ if [[ "$DEPLOY_ADDON" == 1 ]]; then
 fi
 
 # --- 6. Cloud Scheduler -------------------------------------------------------------------------
+upsert_http_job() { # job name, flags...: an HTTP job created, or updated if it is there
+  local job="$1"
+  shift
+  if exists "${gc[@]}" scheduler jobs describe "$job" --location="$REGION"; then
+    run "${gc[@]}" scheduler jobs update http "$job" "$@" \
+      --update-headers=Content-Type=application/json
+  else
+    run "${gc[@]}" scheduler jobs create http "$job" "$@" \
+      --headers=Content-Type=application/json
+  fi
+}
+
 if [[ "$SCHEDULER_MODE" == http || "$SCHEDULER_MODE" == both ]]; then
   # Scheduler mints an OIDC token for INVOKER_SA with the function URL as audience. Retries
   # are safe: the sync is idempotent. The attempt deadline outlasts the function's timeout, so
@@ -511,13 +523,7 @@ if [[ "$SCHEDULER_MODE" == http || "$SCHEDULER_MODE" == both ]]; then
     --oidc-service-account-email="$INVOKER_SA" --oidc-token-audience="$SYNC_HTTP_URL"
     --attempt-deadline="${ATTEMPT_DEADLINE_S}s" --max-retry-attempts=2
     --min-backoff="${SCHEDULER_MIN_BACKOFF_S}s")
-  if exists "${gc[@]}" scheduler jobs describe "$JOB_HTTP" --location="$REGION"; then
-    run "${gc[@]}" scheduler jobs update http "$JOB_HTTP" "${http_job_flags[@]}" \
-      --update-headers=Content-Type=application/json
-  else
-    run "${gc[@]}" scheduler jobs create http "$JOB_HTTP" "${http_job_flags[@]}" \
-      --headers=Content-Type=application/json
-  fi
+  upsert_http_job "$JOB_HTTP" "${http_job_flags[@]}"
 fi
 
 if [[ "$SCHEDULER_MODE" == pubsub || "$SCHEDULER_MODE" == both ]]; then
@@ -538,13 +544,7 @@ if [[ "$FLEET" == 1 ]]; then
     --oidc-service-account-email="$INVOKER_SA" --oidc-token-audience="$FLEET_DISPATCH_URL"
     --attempt-deadline="${ATTEMPT_DEADLINE_S}s" --max-retry-attempts=3
     --min-backoff="${SCHEDULER_MIN_BACKOFF_S}s")
-  if exists "${gc[@]}" scheduler jobs describe "$JOB_FLEET" --location="$REGION"; then
-    run "${gc[@]}" scheduler jobs update http "$JOB_FLEET" "${fleet_job_flags[@]}" \
-      --update-headers=Content-Type=application/json
-  else
-    run "${gc[@]}" scheduler jobs create http "$JOB_FLEET" "${fleet_job_flags[@]}" \
-      --headers=Content-Type=application/json
-  fi
+  upsert_http_job "$JOB_FLEET" "${fleet_job_flags[@]}"
 fi
 
 # --- 7. Workspace add-on ------------------------------------------------------------------------
