@@ -128,8 +128,9 @@ def given_row_numbers(settings: Settings) -> dict[str, int]:
 
 def row_ids_given(validated: Validated) -> str:
     """Settings > Row IDs given once this plan's new rows have their ids: per tab, the highest
-    of what it said, the ids on the tab, and the ids given now."""
-    given = given_row_numbers(validated.settings)
+    of what it said, the ids on the tab, and the ids ``row_ids`` gives now."""
+    settings = validated.settings
+    given = given_row_numbers(settings)
     tabs = (
         (t.CONTACTS, validated.contacts),
         (t.GROUPS, validated.groups),
@@ -137,9 +138,9 @@ def row_ids_given(validated: Validated) -> str:
         (t.REFERRALS, validated.referrals),
     )
     for tab, rows in tabs:
-        on_tab = ids.highest_row_number((row.ref.row_id for row in rows), tab.id_prefix)
-        start = max(on_tab, given.get(tab.id_prefix, 0))
-        given[tab.id_prefix] = start + sum(1 for row in rows if not row.row_id)
+        now = [*(row.ref.row_id for row in rows), *row_ids(rows, tab, settings).values()]
+        highest = ids.highest_row_number(now, tab.id_prefix)
+        given[tab.id_prefix] = max(given.get(tab.id_prefix, 0), highest)
     return ids.render_given(given)
 
 
