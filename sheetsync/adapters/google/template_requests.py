@@ -137,6 +137,10 @@ def _header_requests(tab: Tab, sheet_id: int) -> list[dict[str, Any]]:
     ]
 
 
+#: The grey of the cells the sync writes (sync-owned columns, and settings it keeps).
+_SYNC_OWNED_BODY = {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}}
+
+
 def _sync_owned_requests(
     col: Column, sheet_id: int, column: tuple[int, int]
 ) -> list[dict[str, Any]]:
@@ -145,10 +149,9 @@ def _sync_owned_requests(
         "backgroundColorStyle": {"rgbColor": rgb(look.SYNC_HEADER_FILL)},
         "textFormat": {"bold": True, "italic": True},
     }
-    body = {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}}
     return [
         format_cells(grid(sheet_id, HEADER_ROW, column), header),
-        format_cells(grid(sheet_id, BODY_ROWS, column), body),
+        format_cells(grid(sheet_id, BODY_ROWS, column), _SYNC_OWNED_BODY),
         # The whole column, header included: renaming it breaks the sync.
         _protect(grid(sheet_id, cols=column), f"Sync-owned: {col.header} is written by the sync."),
     ]
@@ -337,9 +340,7 @@ def _settings_requests(sheet_id: int) -> list[dict[str, Any]]:
             requests.append(_dropdown(where, setting.choices, setting.label))
         if setting.sync_owned:
             # Greyed and guarded with a warning, as the sync-owned columns are.
-            requests.append(
-                format_cells(where, {"backgroundColorStyle": {"rgbColor": rgb(look.SYNC_FILL)}})
-            )
+            requests.append(format_cells(where, _SYNC_OWNED_BODY))
             requests.append(_protect(where, f"Sync-owned: {setting.label} is kept by the sync."))
     return requests
 
