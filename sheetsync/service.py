@@ -180,8 +180,8 @@ def _sync_once(
     timings["apply"] = timer() - start
 
     writes, extra = compose(plan, event_outcomes, draft_outcomes)
-    identity, settings_rows = _kept_settings(validated, snapshot, backend.sheet.namespace, plan)
-    writes = [*writes, *identity]
+    kept, settings_rows = _kept_settings(validated, snapshot, backend.sheet.namespace, plan)
+    writes = [*writes, *kept]
     # An older Sheet gains the template's newer columns (see ``columns_to_add``).
     changes = SheetChanges(
         cells=writes,
